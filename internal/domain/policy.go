@@ -1,0 +1,235 @@
+package domain
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Policy holds every number of DESIGN §2. The zero value is not usable; start
+// from DefaultPolicy and let a team's policy file replace what it names.
+type Policy struct {
+	// BenchmarkPoints is a full-time worker's whole week; StablePoints of it
+	// protect supervision, CPD, team meetings and admin.
+	BenchmarkPoints float64 `yaml:"benchmark_points" json:"benchmark_points"`
+	StablePoints    float64 `yaml:"stable_points" json:"stable_points"`
+
+	CaseTypes map[string]CaseType `yaml:"case_types" json:"case_types"`
+	Factors   map[string]float64  `yaml:"factors" json:"factors"`
+
+	// A case with more than one child adds ChildPoints per child after the
+	// first, at most MaxChildPoints.
+	ChildPoints    float64 `yaml:"child_points" json:"child_points"`
+	MaxChildPoints float64 `yaml:"max_child_points" json:"max_child_points"`
+
+	ASYECapacity    float64 `yaml:"asye_capacity" json:"asye_capacity"`         // share of the points capacity
+	ASYECountFactor float64 `yaml:"asye_count_factor" json:"asye_count_factor"` // share of the count thresholds
+
+	LoadBands  LoadBands  `yaml:"load_bands" json:"load_bands"`
+	CountBands CountBands `yaml:"count_bands" json:"count_bands"`
+
+	// OverrideAt is the load % at or above which an allocation needs an
+	// override with a reason; ReviewWeeks is its default review period.
+	OverrideAt  float64 `yaml:"override_at" json:"override_at"`
+	ReviewWeeks int     `yaml:"review_weeks" json:"review_weeks"`
+
+	// LongOverWeeks consecutive weeks over LongOverPercent tells the service
+	// manager ("a three-month period").
+	LongOverWeeks   int     `yaml:"long_over_weeks" json:"long_over_weeks"`
+	LongOverPercent float64 `yaml:"long_over_percent" json:"long_over_percent"`
+
+	AckWorkingDays          int `yaml:"ack_working_days" json:"ack_working_days"`
+	EscalateWorkingDays     int `yaml:"escalate_working_days" json:"escalate_working_days"`
+	HighRiskWaitWorkingDays int `yaml:"high_risk_wait_working_days" json:"high_risk_wait_working_days"`
+	ProposalWorkingDays     int `yaml:"proposal_working_days" json:"proposal_working_days"`
+
+	// HighRiskTypes and HighRiskFactors make a case "high risk": it goes to
+	// the top of the queue, starts the unallocated clock, and is not
+	// suggested for an ASYE unless ASYEHighRisk.
+	HighRiskTypes   []string `yaml:"high_risk_types" json:"high_risk_types"`
+	HighRiskFactors []string `yaml:"high_risk_factors" json:"high_risk_factors"`
+	ASYEHighRisk    bool     `yaml:"asye_high_risk" json:"asye_high_risk"`
+
+	BankHolidays []Date `yaml:"bank_holidays" json:"bank_holidays"`
+}
+
+// CaseType is one kind of case and its base points.
+type CaseType struct {
+	Points float64 `yaml:"points" json:"points"`
+	Group  string  `yaml:"group" json:"group"` // children or adults
+}
+
+// LoadBands are the RAG thresholds on the rounded load %.
+type LoadBands struct {
+	GreenRoomBelow float64 `yaml:"green_room_below" json:"green_room_below"` // below: green with room
+	AmberFrom      float64 `yaml:"amber_from" json:"amber_from"`
+	RedFrom        float64 `yaml:"red_from" json:"red_from"`
+}
+
+// CountBands are the RAG thresholds on the number of open cases of a
+// full-time worker.
+type CountBands struct {
+	GreenMax float64 `yaml:"green_max" json:"green_max"`
+	AmberMax float64 `yaml:"amber_max" json:"amber_max"`
+}
+
+// DefaultPolicy is DESIGN §2 exactly.
+func DefaultPolicy() Policy {
+	return Policy{
+		BenchmarkPoints: 100,
+		StablePoints:    15,
+		CaseTypes: map[string]CaseType{
+			"proceedings":      {10, "children"},
+			"cp":               {8, "children"},
+			"assessment":       {6, "children"},
+			"lac":              {6, "children"},
+			"cin":              {5, "children"},
+			"care_leaver":      {4, "children"},
+			"s42":              {8, "adults"},
+			"cop":              {8, "adults"},
+			"adult_assessment": {6, "adults"},
+			"review":           {3, "adults"},
+		},
+		Factors:                 map[string]float64{"court": 2, "high_risk": 2, "noncooperation": 1, "rural": 1},
+		ChildPoints:             1,
+		MaxChildPoints:          3,
+		ASYECapacity:            0.8,
+		ASYECountFactor:         0.9,
+		LoadBands:               LoadBands{GreenRoomBelow: 95, AmberFrom: 100, RedFrom: 110},
+		CountBands:              CountBands{GreenMax: 12, AmberMax: 15},
+		OverrideAt:              100,
+		ReviewWeeks:             4,
+		LongOverWeeks:           12,
+		LongOverPercent:         100,
+		AckWorkingDays:          2,
+		EscalateWorkingDays:     1,
+		HighRiskWaitWorkingDays: 2,
+		ProposalWorkingDays:     1,
+		HighRiskTypes:           []string{"proceedings"},
+		HighRiskFactors:         []string{"high_risk"},
+	}
+}
+
+// CasePoints is the benchmark less the stable points: what a full-time
+// worker has for cases (85 by default).
+func (p *Policy) CasePoints() float64 { return p.BenchmarkPoints - p.StablePoints }
+
+// Validate names the first field that makes no sense, as "field: why".
+func (p *Policy) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return Errorf(EINVALID, "policy field %s: %s", field, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case p.BenchmarkPoints <= 0:
+		return bad("benchmark_points", "must be more than 0")
+	case p.StablePoints < 0 || p.StablePoints >= p.BenchmarkPoints:
+		return bad("stable_points", "must be at least 0 and less than benchmark_points")
+	case len(p.CaseTypes) == 0:
+		return bad("case_types", "must list at least one case type")
+	case p.ChildPoints < 0:
+		return bad("child_points", "must not be negative")
+	case p.MaxChildPoints < 0:
+		return bad("max_child_points", "must not be negative")
+	case p.ASYECapacity <= 0 || p.ASYECapacity > 1:
+		return bad("asye_capacity", "must be more than 0 and at most 1")
+	case p.ASYECountFactor <= 0 || p.ASYECountFactor > 1:
+		return bad("asye_count_factor", "must be more than 0 and at most 1")
+	case p.LoadBands.GreenRoomBelow <= 0 || p.LoadBands.GreenRoomBelow > p.LoadBands.AmberFrom:
+		return bad("load_bands.green_room_below", "must be more than 0 and at most amber_from")
+	case p.LoadBands.AmberFrom > p.LoadBands.RedFrom:
+		return bad("load_bands.amber_from", "must be at most red_from")
+	case p.CountBands.GreenMax <= 0 || p.CountBands.GreenMax > p.CountBands.AmberMax:
+		return bad("count_bands.green_max", "must be more than 0 and at most amber_max")
+	case p.OverrideAt <= 0:
+		return bad("override_at", "must be more than 0")
+	case p.ReviewWeeks <= 0:
+		return bad("review_weeks", "must be at least 1")
+	case p.LongOverWeeks <= 0:
+		return bad("long_over_weeks", "must be at least 1")
+	case p.AckWorkingDays <= 0:
+		return bad("ack_working_days", "must be at least 1")
+	case p.EscalateWorkingDays <= 0:
+		return bad("escalate_working_days", "must be at least 1")
+	case p.HighRiskWaitWorkingDays <= 0:
+		return bad("high_risk_wait_working_days", "must be at least 1")
+	case p.ProposalWorkingDays <= 0:
+		return bad("proposal_working_days", "must be at least 1")
+	}
+	for _, name := range sortedKeys(p.CaseTypes) {
+		if !validWord(name) {
+			return bad("case_types."+name, "a case type is one word of lower-case letters, digits and _")
+		}
+		if t := p.CaseTypes[name]; t.Points <= 0 {
+			return bad("case_types."+name+".points", "must be more than 0")
+		}
+	}
+	for _, name := range sortedKeys(p.Factors) {
+		if !validWord(name) || name == "children" {
+			return bad("factors."+name, "a factor is one word of lower-case letters, digits and _ (and not \"children\")")
+		}
+		if p.Factors[name] < 0 {
+			return bad("factors."+name, "must not be negative")
+		}
+		if _, clash := p.CaseTypes[name]; clash {
+			return bad("factors."+name, "is also a case type; names must differ")
+		}
+	}
+	for i, t := range p.HighRiskTypes {
+		if _, ok := p.CaseTypes[t]; !ok {
+			return bad(fmt.Sprintf("high_risk_types[%d]", i), "%q is not one of case_types", t)
+		}
+	}
+	for i, f := range p.HighRiskFactors {
+		if _, ok := p.Factors[f]; !ok {
+			return bad(fmt.Sprintf("high_risk_factors[%d]", i), "%q is not one of factors", f)
+		}
+	}
+	for i, d := range p.BankHolidays {
+		if _, err := ParseDate(string(d)); err != nil {
+			return bad(fmt.Sprintf("bank_holidays[%d]", i), "%q is not a date (YYYY-MM-DD)", d)
+		}
+	}
+	return nil
+}
+
+// TypeNames lists the case types, sorted.
+func (p *Policy) TypeNames() []string { return sortedKeys(p.CaseTypes) }
+
+// FactorNames lists the factors, sorted.
+func (p *Policy) FactorNames() []string { return sortedKeys(p.Factors) }
+
+// ReviewPeriod is the default time before an override is reviewed.
+func (p *Policy) ReviewPeriod() time.Duration {
+	return time.Duration(p.ReviewWeeks) * 7 * 24 * time.Hour
+}
+
+func validWord(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,75 @@
+package domain
+
+import "time"
+
+// Store is the one source of truth. Every user action runs in one Update so
+// that a crash leaves all of it or none of it; chat APIs are never called
+// inside a transaction (messages for others go to the outbox instead).
+type Store interface {
+	View(fn func(Tx) error) error
+	Update(fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is a transaction. Getters return ENOTFOUND errors for missing records;
+// lists return records in a stable order. Returned values are copies the
+// caller may keep after the transaction ends.
+type Tx interface {
+	// Now is the one timestamp of this transaction.
+	Now() time.Time
+
+	Person(id PersonID) (*Person, error)
+	PutPerson(p *Person) error
+
+	Team(id string) (*Team, error)
+	TeamByChannel(ch ChannelID) (*Team, error)
+	Teams() ([]*Team, error)
+	PutTeam(t *Team) error
+
+	Member(team string, p PersonID) (*Member, error)
+	Members(team string) ([]*Member, error)
+	PutMember(m *Member) error
+	// Memberships lists every team membership a person has.
+	Memberships(p PersonID) ([]*Member, error)
+
+	// Case looks a reference up in one team. Case references are unique
+	// across the store: CaseTeam says which team holds one.
+	Case(team, ref string) (*Case, error)
+	CaseTeam(ref string) (string, error)
+	Cases(team string) ([]*Case, error)
+	PutCase(c *Case) error
+
+	Proposal(id uint64) (*Proposal, error)
+	// PutProposal stores p, giving it an ID first when it has none.
+	PutProposal(p *Proposal) error
+	PendingProposals() ([]*Proposal, error)
+
+	Concern(id uint64) (*Concern, error)
+	PutConcern(c *Concern) error
+	// Concerns lists a team's concerns; open only when openOnly.
+	Concerns(team string, openOnly bool) ([]*Concern, error)
+
+	AddHours(h *HoursEntry) error
+	Hours(team string, since time.Time) ([]*HoursEntry, error)
+
+	// Audit appends to the log, stamping Seq and At.
+	Audit(e *AuditEntry) error
+	// AuditLog lists a team's entries at or after since, oldest first.
+	AuditLog(team string, since time.Time) ([]*AuditEntry, error)
+
+	// Enqueue adds a message to the durable outbox.
+	Enqueue(item *OutboxItem) error
+	OutboxItem(id uint64) (*OutboxItem, error)
+	// Outbox lists pending (not failed) items, oldest first, at most limit (0: all).
+	Outbox(limit int) ([]*OutboxItem, error)
+	PutOutboxItem(item *OutboxItem) error
+	DeleteOutboxItem(id uint64) error
+
+	// State keeps small named records for the schedulers (clocks fired,
+	// digests posted, weekly snapshots), JSON-encoded.
+	GetState(key string, v any) (bool, error)
+	PutState(key string, v any) error
+	DeleteState(key string) error
+	// StateKeys lists keys with the given prefix, sorted.
+	StateKeys(prefix string) ([]string, error)
+}

@@ -1,0 +1,247 @@
+// Package store keeps safeload's state in one bbolt file. It owns every key
+// layout (see keys.go), so that another store (etcd, for a regional service on
+// several replicas) can implement domain.Store without touching the engine or
+// the adapters. It must not import the engine, the adapters or any chat library.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// SchemaVersion is the layout this code writes. Open migrates older files
+// forward with the functions in migrations.
+const SchemaVersion = 1
+
+// migrations[i] moves a store from version i to i+1, inside one transaction.
+// Version 0 is a new, empty file.
+var migrations = []func(tx *bolt.Tx) error{
+	0: func(tx *bolt.Tx) error { return nil }, // buckets are created by Open
+}
+
+// Options tune Open.
+type Options struct {
+	// Timeout is how long to wait for another process's lock (default 1s).
+	Timeout time.Duration
+	// Clock stamps every transaction (default the wall clock).
+	Clock clock.Clock
+	// ReadOnly opens without writing (for check and export of a copy).
+	ReadOnly bool
+	// NoSync skips fsync; for benchmarks that measure the rest only.
+	NoSync bool
+}
+
+// DB is the bbolt store. It implements domain.Store.
+type DB struct {
+	bolt  *bolt.DB
+	clock clock.Clock
+	path  string
+}
+
+var _ domain.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the store at path, creates every bucket
+// and migrates the schema.
+func Open(path string, opt Options) (*DB, error) {
+	if opt.Timeout == 0 {
+		opt.Timeout = time.Second
+	}
+	if opt.Clock == nil {
+		opt.Clock = clock.Real{}
+	}
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly, NoSync: opt.NoSync})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("another safeload process is using %s (waited %s for its lock); stop it first, or use 'safeload backup' through it", path, opt.Timeout)
+	} else if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{bolt: b, clock: opt.Clock, path: path}
+	if !opt.ReadOnly {
+		if err := db.migrate(); err != nil {
+			_ = b.Close()
+			return nil, err
+		}
+	} else if err := db.checkVersion(); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) checkVersion() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		v := schemaOf(tx)
+		if v > SchemaVersion {
+			return fmt.Errorf("store %s has schema version %d, newer than this safeload understands (%d): upgrade safeload", db.path, v, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+func schemaOf(tx *bolt.Tx) uint64 {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0
+	}
+	if v := meta.Get(keySchema); len(v) == 8 {
+		return btoi(v)
+	}
+	return 0
+}
+
+func (db *DB) migrate() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range topBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		v := schemaOf(tx)
+		if v > SchemaVersion {
+			return fmt.Errorf("store %s has schema version %d, newer than this safeload understands (%d): upgrade safeload", db.path, v, SchemaVersion)
+		}
+		for ; v < SchemaVersion; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate store from version %d: %w", v, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, itob(SchemaVersion))
+	})
+}
+
+// Path is the file the store lives in.
+func (db *DB) Path() string { return db.path }
+
+// Close releases the file and its lock.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(fn func(domain.Tx) error) error {
+	now := db.clock.Now()
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: now}) })
+}
+
+// Update runs fn in one read-write transaction: all of it commits or none.
+func (db *DB) Update(fn func(domain.Tx) error) error {
+	now := db.clock.Now()
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: now}) })
+}
+
+// Batch is Update for functions that may safely run more than once (bbolt
+// retries a batch without the function that failed). Concurrent callers
+// share one commit, which is what makes 64 writers faster than one.
+func (db *DB) Batch(fn func(domain.Tx) error) error {
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: db.clock.Now()}) })
+}
+
+// WriteTo writes a consistent copy of the whole store to w (a bbolt file),
+// while other transactions carry on.
+func (db *DB) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Backup writes a consistent copy of the store to path, atomically: the copy
+// is written beside it and renamed, so a failed backup never leaves a torn file.
+func (db *DB) Backup(path string) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if _, err := db.WriteTo(f); err != nil {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// Check runs bbolt's consistency check and verifies the schema and that every
+// record decodes. It returns every problem found.
+func (db *DB) Check() []error {
+	var errs []error
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			errs = append(errs, e)
+		}
+		if v := schemaOf(tx); v == 0 || v > SchemaVersion {
+			errs = append(errs, fmt.Errorf("schema version %d is not one this safeload knows (1..%d)", v, SchemaVersion))
+		}
+		for _, name := range topBuckets {
+			if tx.Bucket(name) == nil {
+				errs = append(errs, fmt.Errorf("bucket %q is missing", name))
+			}
+		}
+		errs = append(errs, checkRecords(tx)...)
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// Stats are a few figures for health checks and metrics.
+type Stats struct {
+	Teams        int
+	OutboxDepth  int
+	OutboxOldest time.Time
+	SizeBytes    int64
+}
+
+// Stats counts teams and the outbox.
+func (db *DB) Stats() (Stats, error) {
+	var s Stats
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		s.SizeBytes = tx.Size()
+		s.Teams = tx.Bucket(bucketTeams).Stats().KeyN
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var it domain.OutboxItem
+			if err := decode(v, &it); err != nil {
+				return err
+			}
+			if it.Failed {
+				continue
+			}
+			s.OutboxDepth++
+			if s.OutboxOldest.IsZero() || it.CreatedAt.Before(s.OutboxOldest) {
+				s.OutboxOldest = it.CreatedAt
+			}
+		}
+		return nil
+	})
+	return s, err
+}

@@ -1,0 +1,168 @@
+// Package prompts holds every sentence safeload says, as text/template files
+// embedded in the binary and parsed at start-up, so a broken template stops
+// the program before it serves anyone. A directory named by SAFELOAD_PROMPTS
+// may override any file by giving one of the same name.
+//
+// Each file defines named templates with {{define "name"}}…{{end}}; names are
+// prefixed by their area ("allocate.", "capacity.", "slack." …).
+package prompts
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+)
+
+//go:embed *.tmpl
+var embedded embed.FS
+
+// Set is a parsed set of prompts.
+type Set struct {
+	t *template.Template
+}
+
+// Funcs available in every template.
+var Funcs = template.FuncMap{
+	"pct": func(x float64) string { return fmt.Sprintf("%.1f %%", x) },
+	"num": formatNum,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.Format("Mon 2 Jan 2006")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.Format("Mon 2 Jan 15:04")
+	},
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"join":  strings.Join,
+	"upper": strings.ToUpper,
+	"dot":   func(rag string) string { return Dot(rag) },
+	// mention writes a platform-neutral mention, "<@slack:U01>"; each adapter
+	// turns it into its own form (or a name in the terminal).
+	"mention": func(id any) string { return fmt.Sprintf("<@%v>", id) },
+}
+
+// Dot is the coloured circle for a RAG, so it reads without colour too.
+func Dot(rag string) string {
+	switch rag {
+	case "green":
+		return "🟢"
+	case "amber":
+		return "🟠"
+	case "red":
+		return "🔴"
+	}
+	return "⚪"
+}
+
+func formatNum(x float64) string {
+	if x == math.Trunc(x) {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
+// Load parses the embedded prompts, then any *.tmpl files in dir (which may
+// be "") in place of the embedded files of the same name.
+func Load(dir string) (*Set, error) {
+	files := map[string][]byte{}
+	names, err := fs.Glob(embedded, "*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		b, err := embedded.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		files[n] = b
+	}
+	if dir != "" {
+		over, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+		if err != nil {
+			return nil, fmt.Errorf("SAFELOAD_PROMPTS: %w", err)
+		}
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("SAFELOAD_PROMPTS: %w", err)
+		}
+		for _, p := range over {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, fmt.Errorf("SAFELOAD_PROMPTS: %w", err)
+			}
+			files[filepath.Base(p)] = b
+		}
+	}
+	keys := make([]string, 0, len(files))
+	for k := range files {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	root := template.New("prompts").Funcs(Funcs).Option("missingkey=error")
+	for _, k := range keys {
+		if _, err := root.New(k).Parse(string(files[k])); err != nil {
+			return nil, fmt.Errorf("prompts: %w", err)
+		}
+	}
+	return &Set{t: root}, nil
+}
+
+// MustLoad is Load of the embedded prompts only; it panics on a broken file,
+// which tests of this package rule out.
+func MustLoad() *Set {
+	s, err := Load("")
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Has reports whether a prompt of that name exists.
+func (s *Set) Has(name string) bool { return s.t.Lookup(name) != nil }
+
+// Say renders a prompt. A missing prompt or a template error renders the
+// name in brackets rather than failing the action it describes; tests of each
+// package catch those.
+func (s *Set) Say(name string, data any) string {
+	var buf bytes.Buffer
+	if err := s.t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "[" + name + ": " + err.Error() + "]"
+	}
+	return strings.TrimSpace(buf.String())
+}
+
+// Check renders a prompt and returns the error instead of hiding it.
+func (s *Set) Check(name string, data any) (string, error) {
+	var buf bytes.Buffer
+	err := s.t.ExecuteTemplate(&buf, name, data)
+	return strings.TrimSpace(buf.String()), err
+}
+
+// Names lists every defined prompt, sorted.
+func (s *Set) Names() []string {
+	var out []string
+	for _, t := range s.t.Templates() {
+		if t.Name() != "prompts" && !strings.HasSuffix(t.Name(), ".tmpl") {
+			out = append(out, t.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
