@@ -1,0 +1,4 @@
+package main
+
+func (c *cli) runDemo(args []string) int    { return c.notYet("demo") }
+func (c *cli) runConsole(args []string) int { return c.notYet("console") }

@@ -1,0 +1,3 @@
+package main
+
+func (c *cli) runDigest(args []string) int { return c.notYet("digest") }

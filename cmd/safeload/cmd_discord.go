@@ -1,0 +1,3 @@
+package main
+
+func (c *cli) runDiscord(args []string) int { return c.notYet("discord") }
