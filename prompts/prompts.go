@@ -51,9 +51,16 @@ var Funcs = template.FuncMap{
 		}
 		return many
 	},
+	"waited": Waited,
+	"plural1": func(x float64, one, many string) string {
+		if x == 1 {
+			return one
+		}
+		return many
+	},
 	"join":  strings.Join,
 	"upper": strings.ToUpper,
-	"dot":   func(rag string) string { return Dot(rag) },
+	"dot":   func(rag any) string { return Dot(fmt.Sprint(rag)) },
 	// mention writes a platform-neutral mention, "<@slack:U01>"; each adapter
 	// turns it into its own form (or a name in the terminal).
 	"mention": func(id any) string { return fmt.Sprintf("<@%v>", id) },
@@ -165,4 +172,26 @@ func (s *Set) Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Waited says how long it is from since to now, in days, hours or minutes.
+func Waited(since, now time.Time) string {
+	d := now.Sub(since)
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case since.IsZero():
+		return "an unknown time"
+	case d >= 48*time.Hour:
+		return unit(int(d.Hours()/24), "day")
+	case d >= 2*time.Hour:
+		return unit(int(d.Hours()), "hour")
+	case d >= time.Minute:
+		return unit(int(d.Minutes()), "minute")
+	}
+	return "moments"
 }

@@ -13,11 +13,34 @@ const MaxRefLen = 32
 // look like a person's name. The store holds no names of people who use
 // services, so a name-like reference is refused with the reason.
 func ValidateRef(ref string) error {
-	if ref == "" {
+	switch RefProblem(ref) {
+	case "":
+		return nil
+	case RefEmpty:
 		return Errorf(EINVALID, "A case reference is needed, like C-1042.")
+	case RefTooLong:
+		return Errorf(EINVALID, "The case reference %q is too long: at most %d characters, like C-1042.", clip(ref, 40), MaxRefLen)
+	case RefBadChars:
+		return Errorf(EINVALID, "The case reference %q has a character that is not allowed: use only letters, digits, - and /, like C-1042.", clip(ref, 40))
+	}
+	return Errorf(EINVALID, "%q looks like a name. safeload never stores the names or details of people who use services: use the case's reference number from your case system, like C-1042.", clip(ref, 40))
+}
+
+// What is wrong with a reference, for callers that word it themselves.
+const (
+	RefEmpty    = "empty"
+	RefTooLong  = "long"
+	RefBadChars = "chars"
+	RefLikeName = "name"
+)
+
+// RefProblem says what is wrong with ref ("" when nothing is).
+func RefProblem(ref string) string {
+	if ref == "" {
+		return RefEmpty
 	}
 	if len(ref) > MaxRefLen {
-		return Errorf(EINVALID, "The case reference %q is too long: at most %d characters, like C-1042.", clip(ref, 40), MaxRefLen)
+		return RefTooLong
 	}
 	digits := false
 	for _, r := range ref {
@@ -26,14 +49,17 @@ func ValidateRef(ref string) error {
 			digits = true
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-', r == '/':
 		default:
-			return Errorf(EINVALID, "The case reference %q has a character that is not allowed: use only letters, digits, - and /, like C-1042.", clip(ref, 40))
+			return RefBadChars
 		}
 	}
 	if !digits || LooksLikeName(ref) {
-		return Errorf(EINVALID, "%q looks like a name. safeload never stores the names or details of people who use services: use the case's reference number from your case system, like C-1042.", clip(ref, 40))
+		return RefLikeName
 	}
-	return nil
+	return ""
 }
+
+// Clip shortens s to n bytes for quoting back to a user.
+func Clip(s string, n int) string { return clip(s, n) }
 
 // LooksLikeName reports whether s contains a word shaped like a name: a
 // capitalised word of three or more letters ("Smith") or a lower-case word of

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"github.com/sirupsen/logrus"
+
+	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/store"
+	"github.com/safeload/safeload/prompts"
+)
+
+// app is the wired core every long-running sub-command shares: the store,
+// the prompts and the engine over them.
+type app struct {
+	cfg     *Config
+	log     *logrus.Logger
+	clock   clock.Clock
+	store   *store.DB
+	prompts *prompts.Set
+	engine  *engine.Engine
+}
+
+// openApp loads the prompts (a broken one stops start-up), opens the store
+// and builds the engine.
+func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	p, err := prompts.Load(cfg.PromptsDir)
+	if err != nil {
+		return nil, &configError{"SAFELOAD_PROMPTS", err.Error()}
+	}
+	st, err := store.Open(cfg.DB, store.Options{Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(st, &cfg.Policy, p, cfg.TZ, cfg.Admins)
+	eng.AckWithin = cfg.AckWithin
+	return &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }

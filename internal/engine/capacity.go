@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"strconv"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// capacityShow is one member's load, RAG, cases, open concerns, overrides
+// and extra hours: their own, or (for managers) anyone's in the team.
+func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
+	if managerView {
+		if who != r.req.Caller {
+			if err := r.requireManager("capacity_member"); err != nil {
+				return err
+			}
+		}
+	} else if err := r.requireSeer(); err != nil {
+		return err
+	}
+	m := r.member(who)
+	if m == nil {
+		if managerView {
+			return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.not_in_team", "Person", who, "Team", r.team.Name))
+		}
+		return domain.Errorf(domain.EFORBIDDEN, "%s", r.say("refuse.not_member", "Team", r.team.Name))
+	}
+	self := who == r.req.Caller
+	if !m.Role.CarriesCases() {
+		r.toCaller(domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)})
+		return nil
+	}
+	cs, err := r.cases()
+	if err != nil {
+		return err
+	}
+	w := r.pol.Workload(m, cs, r.day)
+	var caseLines, overrideLines []domain.Line
+	for _, c := range cs {
+		if c.Holder != who || c.Status != domain.CaseAllocated {
+			continue
+		}
+		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c))})
+		if c.Override != nil {
+			overrideLines = append(overrideLines, domain.Line{Text: r.say("capacity.override", "C", c, "O", c.Override, "ByName", r.name(c.Override.By), "Due", string(c.Override.ReviewOn) <= string(r.day))})
+		}
+	}
+	if len(caseLines) == 0 {
+		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.no_held")})
+	}
+	concerns, err := r.tx.Concerns(r.team.ID, true)
+	if err != nil {
+		return err
+	}
+	var concernLines []domain.Line
+	for _, c := range concerns {
+		if c.By == who {
+			concernLines = append(concernLines, domain.Line{Text: r.say("capacity.concern_line", "C", c, "Now", r.now, "AckName", r.name(c.AckBy))})
+		}
+	}
+	hours, err := r.weekHours(who)
+	if err != nil {
+		return err
+	}
+	var reductions []domain.Line
+	for _, red := range m.Reductions {
+		if red.ActiveOn(r.day) {
+			reductions = append(reductions, domain.Line{Text: r.say("capacity.reduction", "R", red)})
+		}
+	}
+	sections := []domain.Section{{Title: r.say("capacity.cases_title", "Count", w.Cases), Lines: caseLines}}
+	if len(reductions) > 0 {
+		sections = append(sections, domain.Section{Title: r.say("capacity.reductions_title"), Lines: reductions})
+	}
+	if len(overrideLines) > 0 {
+		sections = append(sections, domain.Section{Title: r.say("capacity.overrides_title"), Lines: overrideLines})
+	}
+	if len(concernLines) > 0 {
+		sections = append(sections, domain.Section{Title: r.say("capacity.concerns_title"), Lines: concernLines})
+	}
+	r.toCaller(domain.Message{
+		Title:    r.say("capacity.title", "Name", m.Name, "Self", self),
+		Text:     r.say("capacity.text", "W", w, "Self", self, "Hours", hours),
+		RAG:      w.RAG,
+		Sections: sections,
+	})
+	return nil
+}
+
+// weekHours sums the extra hours p logged this week (from Monday, local time).
+func (r *run) weekHours(p domain.PersonID) (float64, error) {
+	hs, err := r.tx.Hours(r.team.ID, domain.WeekStart(r.now, r.e.loc))
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	for _, h := range hs {
+		if h.By == p {
+			sum += h.Hours
+		}
+	}
+	return sum, nil
+}
+
+// concern records a capacity concern with a snapshot of the load and tells
+// every manager privately, with an Acknowledge button.
+func (r *run) concern() error {
+	m, err := r.requireCarrier("concern")
+	if err != nil {
+		return err
+	}
+	w, err := r.workload(m)
+	if err != nil {
+		return err
+	}
+	c := &domain.Concern{Team: r.team.ID, By: m.Person, Text: r.c.text, RaisedAt: r.now, Snapshot: w}
+	if err := r.tx.PutConcern(c); err != nil {
+		return err
+	}
+	if err := r.audit("concern.raise", strconv.FormatUint(c.ID, 10), "", pctChange(w, w), ""); err != nil {
+		return err
+	}
+	due := r.pol.AckDeadline(r.now, r.e.AckWithin, r.e.loc)
+	mgrs, err := r.managers()
+	if err != nil {
+		return err
+	}
+	// With no team manager, the service manager (or the admins) must hear at once.
+	if len(mgrs) == 0 {
+		if r.team.ServiceManager != "" {
+			mgrs = []domain.PersonID{r.team.ServiceManager}
+		} else {
+			mgrs = r.e.adminList()
+		}
+	}
+	d := data("C", c, "Name", m.Name, "Person", m.Person, "W", w, "Due", due.In(r.e.loc), "Team", r.team.Name)
+	note := domain.Message{
+		Title:   r.e.prompts.Say("concern.managers_title", d),
+		Text:    r.e.prompts.Say("concern.managers_text", d),
+		RAG:     w.RAG,
+		Buttons: []domain.Button{{Label: r.say("button.ack"), ActionID: "ack:" + strconv.FormatUint(c.ID, 10), Style: domain.ButtonPrimary}},
+	}
+	for _, p := range mgrs {
+		if err := r.tell(p, "concern", note); err != nil {
+			return err
+		}
+	}
+	d["Told"] = len(mgrs)
+	r.toCaller(domain.Message{Title: r.e.prompts.Say("concern.raised_title", d), Text: r.e.prompts.Say("concern.raised_text", d), RAG: w.RAG})
+	return nil
+}
+
+func (e *Engine) adminList() []domain.PersonID {
+	var out []domain.PersonID
+	for a := range e.admins {
+		out = append(out, a)
+	}
+	sortPeople(out)
+	return out
+}
+
+// concernAction acknowledges, plans or resolves a concern (managers of the
+// concern's team, its service manager, admins).
+func (r *run) concernAction(verb string) error {
+	c, err := r.tx.Concern(r.c.id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_such_concern", "ID", r.c.id))
+	} else if err != nil {
+		return err
+	}
+	if err := r.useTeam(c.Team); err != nil {
+		return err
+	}
+	if err := r.requireManager("concern_" + verb); err != nil {
+		return err
+	}
+	if c.Resolved() {
+		return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.concern_resolved", "C", c, "ByName", r.name(c.ResolvedBy)))
+	}
+	d := data("C", c, "Who", r.req.Caller, "WhoName", r.name(r.req.Caller), "Name", r.name(c.By), "Text", r.c.text)
+	switch verb {
+	case "ack":
+		if c.Acknowledged() {
+			return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.concern_acked", "C", c, "ByName", r.name(c.AckBy)))
+		}
+		c.AckBy, c.AckAt = r.req.Caller, r.now
+	case "plan":
+		if !c.Acknowledged() {
+			c.AckBy, c.AckAt = r.req.Caller, r.now
+		}
+		c.Plan, c.PlanBy, c.PlanAt = r.c.text, r.req.Caller, r.now
+	case "resolve":
+		if c.Plan == "" {
+			return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.concern_no_plan", "C", c))
+		}
+		c.ResolvedBy, c.ResolvedAt = r.req.Caller, r.now
+	}
+	if err := r.tx.PutConcern(c); err != nil {
+		return err
+	}
+	detail := ""
+	if verb == "plan" {
+		detail = r.c.text
+	}
+	if err := r.audit("concern."+verb, strconv.FormatUint(c.ID, 10), "", string(c.By), detail); err != nil {
+		return err
+	}
+	if c.By != r.req.Caller {
+		if err := r.tell(c.By, "concern", domain.Message{Text: r.e.prompts.Say("concern.told_"+verb, d)}); err != nil {
+			return err
+		}
+	}
+	msg := domain.Message{Text: r.e.prompts.Say("concern.done_"+verb, d)}
+	if r.c.action != "" {
+		msg.Replace = true
+		msg.Audience = domain.ToCaller
+		r.reply = append(r.reply, msg)
+	} else {
+		r.toCaller(msg)
+	}
+	return nil
+}
+
+// hours logs additional hours worked beyond contract.
+func (r *run) hours() error {
+	m, err := r.requireCarrier("hours")
+	if err != nil {
+		return err
+	}
+	h := &domain.HoursEntry{Team: r.team.ID, By: m.Person, Hours: r.c.hours, Note: r.c.text, At: r.now}
+	if err := r.tx.AddHours(h); err != nil {
+		return err
+	}
+	if err := r.audit("hours.log", string(m.Person), "", strconv.FormatFloat(h.Hours, 'f', -1, 64), ""); err != nil {
+		return err
+	}
+	week, err := r.weekHours(m.Person)
+	if err != nil {
+		return err
+	}
+	r.toCaller(domain.Message{Text: r.say("hours.done", "H", h, "Week", week)})
+	return nil
+}

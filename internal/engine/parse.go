@@ -1,0 +1,379 @@
+package engine
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// cmd is one parsed command. The parser checks only the shape of what was
+// typed; names (case types, factors, people) are checked against the store
+// and the policy when the command runs.
+type cmd struct {
+	name    string // metric name and permission key, e.g. "allocate.propose"
+	usage   string // the usage prompt to show when it is malformed
+	ref     string
+	person  domain.PersonID
+	label   string // the name shown in a mention like <@U1|alice>
+	role    domain.Role
+	fte     float64
+	fteSet  bool
+	text    string
+	review  string
+	caseTyp string
+	factors []string // to add; "children=N" is separate
+	remove  []string // "-factor" to take away
+	child   int
+	childOK bool
+	id      uint64
+	hours   float64
+	action  string // for buttons: accept, decline, ack
+}
+
+// usageError means the command was malformed: show its usage privately.
+type usageError struct {
+	usage  string // prompt name, e.g. "usage.allocate"
+	reason string // what was wrong, already plain English (may be empty)
+	key    string // or: the prompt that says what was wrong
+}
+
+func (e *usageError) Error() string { return "usage: " + e.usage + ": " + e.reason }
+
+var mentionRE = regexp.MustCompile(`^<@!?([A-Za-z0-9_.:\-]+)(?:\|([^>]*))?>$`)
+
+// parseMention turns <@U123>, <@U123|name>, <@123>, <@!123> (and, in the
+// terminal, <@slack:U123>) into a person ID on the request's platform.
+func parseMention(platform, s string) (domain.PersonID, string, bool) {
+	m := mentionRE.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	id := m[1]
+	if !strings.Contains(id, ":") {
+		id = platform + ":" + id
+	}
+	return domain.PersonID(id), m[2], true
+}
+
+// parse reads a slash command's text. It never touches the store.
+func parse(platform, command, text string) (*cmd, error) {
+	words := strings.Fields(text)
+	switch strings.ToLower(strings.TrimPrefix(command, "/")) {
+	case "allocate":
+		return parseAllocate(platform, words)
+	case "capacity":
+		return parseCapacity(platform, words)
+	case "caseload":
+		return parseCaseload(platform, words)
+	}
+	return nil, &usageError{usage: "usage.commands"}
+}
+
+func first(words []string) (string, []string) {
+	if len(words) == 0 {
+		return "", nil
+	}
+	return strings.ToLower(words[0]), words[1:]
+}
+
+func rest(words []string) string { return strings.Join(words, " ") }
+
+// bad is a usage error; reason names the prompt saying what was wrong ("" for none).
+func bad(usage, reason string) error { return &usageError{usage: usage, key: reason} }
+
+func parseAllocate(platform string, words []string) (*cmd, error) {
+	const u = "usage.allocate"
+	kw, args := first(words)
+	switch kw {
+	case "", "queue":
+		if len(args) > 0 {
+			return nil, bad(u, "")
+		}
+		return &cmd{name: "allocate.queue", usage: u}, nil
+	case "done":
+		if len(args) > 0 {
+			return nil, bad(u, "")
+		}
+		return &cmd{name: "allocate.done", usage: u}, nil
+	case "help":
+		return nil, bad(u, "")
+	case "accept":
+		if len(args) != 1 {
+			return nil, bad("usage.allocate.accept", "")
+		}
+		return &cmd{name: "allocate.accept", usage: "usage.allocate.accept", ref: args[0]}, nil
+	case "decline":
+		if len(args) < 2 {
+			return nil, bad("usage.allocate.decline", "parse.decline_reason")
+		}
+		return &cmd{name: "allocate.decline", usage: "usage.allocate.decline", ref: args[0], text: rest(args[1:])}, nil
+	case "withdraw":
+		if len(args) != 1 {
+			return nil, bad("usage.allocate.withdraw", "")
+		}
+		return &cmd{name: "allocate.withdraw", usage: "usage.allocate.withdraw", ref: args[0]}, nil
+	case "transfer":
+		const tu = "usage.allocate.transfer"
+		if len(args) < 3 {
+			return nil, bad(tu, "parse.transfer_parts")
+		}
+		p, label, ok := parseMention(platform, args[1])
+		if !ok {
+			return nil, bad(tu, "parse.mention")
+		}
+		c := &cmd{name: "allocate.transfer", usage: tu, ref: args[0], person: p, label: label}
+		return c, parseOverride(c, args[2:], tu, true)
+	case "propose":
+		args = words[1:]
+	default:
+		args = words
+	}
+	// /allocate REF @user [override [review=4w] reason…]
+	const pu = "usage.allocate.propose"
+	if len(args) < 2 {
+		return nil, bad(u, "")
+	}
+	p, label, ok := parseMention(platform, args[1])
+	if !ok {
+		return nil, bad(pu, "parse.mention")
+	}
+	c := &cmd{name: "allocate.propose", usage: pu, ref: args[0], person: p, label: label}
+	return c, parseOverride(c, args[2:], pu, false)
+}
+
+// parseOverride reads "[override] [review=4w] reason…". For a proposal the
+// rest must start with "override"; for a transfer it is the reason, which may
+// itself begin with "override review=…".
+func parseOverride(c *cmd, args []string, usage string, transfer bool) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if strings.ToLower(args[0]) != "override" {
+		if transfer {
+			c.text = rest(args)
+			return nil
+		}
+		return bad(usage, "After the person, only \"override review=4w <reason>\" may follow.")
+	}
+	c.review = ""
+	args = args[1:]
+	c.name += ".override"
+	if c.name == "allocate.transfer.override" {
+		c.name = "allocate.transfer"
+	}
+	for len(args) > 0 && strings.HasPrefix(strings.ToLower(args[0]), "review=") {
+		c.review = args[0][len("review="):]
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return bad(usage, "parse.override_reason")
+	}
+	c.text = rest(args)
+	c.review = strings.TrimSpace(c.review)
+	if c.review == "" {
+		c.review = "default"
+	}
+	return nil
+}
+
+func parseCapacity(platform string, words []string) (*cmd, error) {
+	const u = "usage.capacity"
+	kw, args := first(words)
+	switch kw {
+	case "", "show", "me":
+		if len(args) == 0 {
+			return &cmd{name: "capacity.show", usage: u}, nil
+		}
+		if kw == "show" && len(args) == 1 {
+			return parseCapacity(platform, args)
+		}
+		return nil, bad(u, "")
+	case "help":
+		return nil, bad(u, "")
+	case "concern":
+		if len(args) == 0 {
+			return nil, bad("usage.capacity.concern", "parse.concern_text")
+		}
+		return &cmd{name: "capacity.concern", usage: "usage.capacity.concern", text: rest(args)}, nil
+	case "hours":
+		const hu = "usage.capacity.hours"
+		if len(args) == 0 {
+			return nil, bad(hu, "")
+		}
+		h, err := strconv.ParseFloat(strings.TrimSuffix(strings.ToLower(args[0]), "h"), 64)
+		if err != nil || h != h {
+			return nil, bad(hu, "parse.hours_number")
+		}
+		if h <= 0 || h > 24 {
+			return nil, bad(hu, "parse.hours_range")
+		}
+		return &cmd{name: "capacity.hours", usage: hu, hours: h, text: rest(args[1:])}, nil
+	case "ack", "acknowledge", "resolve":
+		name, usage := "capacity.ack", "usage.capacity.ack"
+		if kw == "resolve" {
+			name, usage = "capacity.resolve", "usage.capacity.resolve"
+		}
+		if len(args) != 1 {
+			return nil, bad(usage, "")
+		}
+		id, ok := parseID(args[0])
+		if !ok {
+			return nil, bad(usage, "parse.concern_number")
+		}
+		return &cmd{name: name, usage: usage, id: id}, nil
+	case "plan":
+		const pu = "usage.capacity.plan"
+		if len(args) < 2 {
+			return nil, bad(pu, "parse.plan_parts")
+		}
+		id, ok := parseID(args[0])
+		if !ok {
+			return nil, bad(pu, "parse.concern_number")
+		}
+		return &cmd{name: "capacity.plan", usage: pu, id: id, text: rest(args[1:])}, nil
+	}
+	if p, label, ok := parseMention(platform, words[0]); ok && len(words) == 1 {
+		return &cmd{name: "capacity.member", usage: u, person: p, label: label}, nil
+	}
+	return nil, bad(u, "")
+}
+
+func parseID(s string) (uint64, bool) {
+	id, err := strconv.ParseUint(strings.TrimPrefix(s, "#"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func parseCaseload(platform string, words []string) (*cmd, error) {
+	const u = "usage.caseload"
+	kw, args := first(words)
+	switch kw {
+	case "setup":
+		if len(args) == 0 {
+			return nil, bad("usage.caseload.setup", "parse.team_name")
+		}
+		name := rest(args)
+		if len(name) > 80 {
+			return nil, bad("usage.caseload.setup", "parse.team_name_long")
+		}
+		return &cmd{name: "caseload.setup", usage: "usage.caseload.setup", text: name}, nil
+	case "add":
+		const au = "usage.caseload.add"
+		if len(args) < 2 || len(args) > 3 {
+			return nil, bad(au, "")
+		}
+		p, label, ok := parseMention(platform, args[0])
+		if !ok {
+			return nil, bad(au, "parse.mention")
+		}
+		r, ok := domain.ParseRole(args[1])
+		if !ok {
+			return nil, bad(au, "parse.role")
+		}
+		c := &cmd{name: "caseload.add", usage: au, person: p, label: label, role: r}
+		if len(args) == 3 {
+			v, found := strings.CutPrefix(strings.ToLower(args[2]), "fte=")
+			f, err := strconv.ParseFloat(v, 64)
+			if !found || err != nil || f <= 0 || f > 1 {
+				return nil, bad(au, "parse.fte")
+			}
+			c.fte, c.fteSet = f, true
+		}
+		return c, nil
+	case "service-manager", "service_manager", "servicemanager":
+		const su = "usage.caseload.service-manager"
+		if len(args) != 1 {
+			return nil, bad(su, "")
+		}
+		p, label, ok := parseMention(platform, args[0])
+		if !ok {
+			return nil, bad(su, "parse.mention")
+		}
+		return &cmd{name: "caseload.service-manager", usage: su, person: p, label: label}, nil
+	case "board":
+		if len(args) > 0 {
+			return nil, bad(u, "")
+		}
+		return &cmd{name: "caseload.board", usage: u}, nil
+	case "digest":
+		if len(args) > 0 {
+			return nil, bad(u, "")
+		}
+		return &cmd{name: "caseload.digest", usage: u}, nil
+	case "case-add", "case-close":
+		return parseCase(platform, append([]string{strings.TrimPrefix(kw, "case-")}, args...))
+	case "case":
+		return parseCase(platform, args)
+	}
+	return nil, bad(u, "")
+}
+
+func parseCase(platform string, words []string) (*cmd, error) {
+	kw, args := first(words)
+	switch kw {
+	case "add":
+		const au = "usage.case.add"
+		if len(args) < 2 {
+			return nil, bad(au, "")
+		}
+		c := &cmd{name: "case.add", usage: au, ref: args[0], caseTyp: strings.ToLower(args[1])}
+		return c, parseFactors(c, args[2:], au, false)
+	case "close":
+		if len(args) != 1 {
+			return nil, bad("usage.case.close", "")
+		}
+		return &cmd{name: "case.close", usage: "usage.case.close", ref: args[0]}, nil
+	case "update":
+		const uu = "usage.case.update"
+		if len(args) < 2 {
+			return nil, bad(uu, "parse.update_what")
+		}
+		c := &cmd{name: "case.update", usage: uu, ref: args[0]}
+		return c, parseFactors(c, args[1:], uu, true)
+	case "involve":
+		const iu = "usage.case.involve"
+		if len(args) != 2 {
+			return nil, bad(iu, "")
+		}
+		p, label, ok := parseMention(platform, args[1])
+		if !ok {
+			return nil, bad(iu, "parse.student_mention")
+		}
+		return &cmd{name: "case.involve", usage: iu, ref: args[0], person: p, label: label}, nil
+	case "show":
+		if len(args) != 1 {
+			return nil, bad("usage.case.show", "")
+		}
+		return &cmd{name: "case.show", usage: "usage.case.show", ref: args[0]}, nil
+	}
+	return nil, bad("usage.case", "")
+}
+
+// parseFactors reads "factor", "children=N" and, when updating, "-factor"
+// and a new case type (any word the policy knows as a type; decided later).
+func parseFactors(c *cmd, words []string, usage string, update bool) error {
+	for _, w := range words {
+		lw := strings.ToLower(w)
+		if v, ok := strings.CutPrefix(lw, "children="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 99 {
+				return bad(usage, "parse.children")
+			}
+			c.child, c.childOK = n, true
+			continue
+		}
+		if strings.HasPrefix(lw, "-") {
+			if !update {
+				return bad(usage, "parse.minus_factor")
+			}
+			if lw == "-" {
+				return bad(usage, "")
+			}
+			c.remove = append(c.remove, lw[1:])
+			continue
+		}
+		c.factors = append(c.factors, lw)
+	}
+	return nil
+}

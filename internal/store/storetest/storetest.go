@@ -1,0 +1,995 @@
+// Package storetest is the contract every domain.Store keeps: the bbolt store
+// runs it today, and a store over etcd must pass it unchanged before the
+// engine may use it. It imports only the domain, never a store.
+//
+//	func TestContract(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) domain.Store { return openEmpty(t) })
+//	}
+//
+// Fill and Verify are exported so that an implementation can also prove that
+// what it wrote survives closing and re-opening, which only it knows how to do.
+package storetest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// Run runs the whole contract. open must return a new, empty store on each
+// call; the suite closes it when the sub-test ends.
+func Run(t *testing.T, open func(t *testing.T) domain.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s domain.Store)
+	}{
+		{"RoundTrip", func(t *testing.T, s domain.Store) { Verify(t, s, Fill(t, s)) }},
+		{"NotFound", testNotFound},
+		{"Teams", testTeams},
+		{"CaseRefsUniqueAcrossTeams", testCaseRefs},
+		{"Memberships", testMemberships},
+		{"Proposals", testProposals},
+		{"Concerns", testConcerns},
+		{"Hours", testHours},
+		{"Audit", testAudit},
+		{"Outbox", testOutbox},
+		{"State", testState},
+		{"FailedUpdateLeavesNothing", testRollback},
+		{"ViewDoesNotWrite", testViewReadOnly},
+		{"NowIsOnePerTransaction", testNow},
+		{"ValuesAreCopies", testCopies},
+		{"ConcurrentUpdates", testConcurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tt.fn(t, s)
+		})
+	}
+}
+
+// T0 is the fixture's Monday morning; every time in it is a fixed UTC time so
+// that values compare exactly after a round trip.
+var T0 = time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)
+
+// errRollback makes an Update give up on purpose.
+var errRollback = errors.New("storetest: roll back")
+
+// Fixture is what Fill wrote, with the IDs the store gave.
+type Fixture struct {
+	People    []*domain.Person
+	Teams     []*domain.Team
+	Members   []*domain.Member
+	Cases     []*domain.Case
+	Proposals []*domain.Proposal
+	Concerns  []*domain.Concern
+	Hours     []*domain.HoursEntry
+	Audit     []*domain.AuditEntry // in the order written, not the order kept
+	Outbox    []*domain.OutboxItem
+	State     map[string]StateValue
+}
+
+// StateValue is the record Fill keeps under each state key.
+type StateValue struct {
+	Week  string    `json:"week"`
+	Count int       `json:"count"`
+	At    time.Time `json:"at"`
+}
+
+func at(d time.Duration) time.Time { return T0.Add(d) }
+
+// Fill writes one or more of every kind of record to an empty store, over
+// several transactions, and returns them.
+func Fill(tb testing.TB, s domain.Store) *Fixture {
+	tb.Helper()
+	f := &Fixture{
+		People: []*domain.Person{
+			{ID: "slack:U01", Name: "Alice Adams"},
+			{ID: "slack:U09", Name: "Meg Moss", Admin: true},
+		},
+		Teams: []*domain.Team{
+			{ID: "north", Name: "North CIN", Channel: "slack:C01", ServiceManager: "slack:USM", CreatedAt: T0},
+			{ID: "south", Name: "South CP", Channel: "discord:55", CreatedAt: T0, MeetingStart: at(time.Hour)},
+		},
+		Members: []*domain.Member{
+			{Team: "north", Person: "slack:U01", Name: "Alice Adams", Role: domain.RolePractitioner, FTE: 1, JoinedAt: T0},
+			{Team: "north", Person: "slack:U02", Name: "Bo Brown", Role: domain.RoleASYE, FTE: 0.8, JoinedAt: T0,
+				Reductions: []domain.Reduction{{Reason: "practice educator", Percent: 10, Until: "2027-03-31"}}},
+			{Team: "north", Person: "slack:U09", Name: "Meg Moss", Role: domain.RoleManager, FTE: 1, JoinedAt: T0},
+			{Team: "south", Person: "slack:U01", Name: "Alice Adams", Role: domain.RolePractitioner, FTE: 0.2, JoinedAt: T0},
+		},
+		Cases: []*domain.Case{
+			{Ref: "C-1001", Team: "north", Type: "cp", Factors: []string{"court", "rural"}, Children: 3,
+				Status: domain.CaseAllocated, Holder: "slack:U01", Involved: []domain.PersonID{"slack:U05"},
+				PrevHolders: []domain.PersonID{"slack:U02"}, CreatedAt: T0, AllocatedAt: at(time.Hour),
+				Override: &domain.Override{Reason: "continuity", ReviewOn: "2026-06-08", By: "slack:U09", At: at(time.Hour), Percent: 104.5}},
+			{Ref: "C-1002", Team: "north", Type: "cin", Status: domain.CaseQueued, CreatedAt: T0, QueuedSince: T0},
+			{Ref: "CIN/2024/001", Team: "south", Type: "proceedings", Status: domain.CaseClosed, CreatedAt: T0, ClosedAt: at(2 * time.Hour)},
+		},
+		Proposals: []*domain.Proposal{
+			{Team: "north", Ref: "C-1002", Kind: domain.ProposeAllocate, To: "slack:U02", By: "slack:U09", At: at(time.Hour),
+				Before: 50, After: 57.4, Status: domain.ProposalPending},
+			{Team: "north", Ref: "C-1001", Kind: domain.ProposeTransfer, To: "slack:U01", From: "slack:U02", By: "slack:U09",
+				At: T0, Reason: "Bo is on leave", Before: 92, After: 104.5, Status: domain.ProposalAccepted,
+				AnsweredAt: at(time.Hour), AnsweredBy: "slack:U01"},
+			{Team: "south", Ref: "CIN/2024/001", Kind: domain.ProposeAllocate, To: "slack:U01", By: "slack:U09", At: at(time.Hour),
+				Status: domain.ProposalPending, Reminded: true},
+		},
+		Concerns: []*domain.Concern{
+			{Team: "north", By: "slack:U01", Text: "Too many court cases this month", RaisedAt: T0,
+				Snapshot: domain.Workload{Person: "slack:U01", Role: domain.RolePractitioner, FTE: 1, Capacity: 85, Load: 93, Percent: 109.4, Cases: 10, RAG: domain.Amber}},
+			{Team: "north", By: "slack:U02", Text: "Travel", RaisedAt: T0, AckBy: "slack:U09", AckAt: at(time.Hour),
+				Plan: "swap a rural case", PlanBy: "slack:U09", PlanAt: at(2 * time.Hour), ResolvedBy: "slack:U09", ResolvedAt: at(3 * time.Hour)},
+			{Team: "south", By: "slack:U01", Text: "Cover", RaisedAt: at(time.Hour), Escalations: 2},
+		},
+		Hours: []*domain.HoursEntry{
+			{Team: "north", By: "slack:U01", Hours: 2.5, Note: "court report", At: T0},
+			{Team: "north", By: "slack:U02", Hours: 1, At: at(48 * time.Hour)},
+			{Team: "south", By: "slack:U01", Hours: 3, At: at(24 * time.Hour)},
+		},
+		Audit: []*domain.AuditEntry{
+			{At: at(time.Hour), Actor: "slack:U09", Team: "north", Action: "propose", Subject: "C-1002", After: "slack:U02"},
+			{At: T0, Actor: "slack:U09", Team: "north", Action: "case.add", Subject: "C-1002"}, // written late, kept in time order
+			{At: at(2 * time.Hour), Actor: "slack:U01", Team: "north", Action: "accept", Subject: "C-1001", Before: "slack:U02", After: "slack:U01"},
+			{At: at(time.Hour), Actor: "slack:U09", Team: "south", Action: "propose", Subject: "CIN/2024/001"},
+			{At: T0, Actor: "slack:U00", Action: "grant", Subject: "slack:U09", Detail: "admin"},
+		},
+		Outbox: []*domain.OutboxItem{
+			{Dest: "slack:C01", Kind: "digest", Message: domain.Message{Audience: domain.ToChannel, To: "slack:C01", Title: "Weekly digest", RAG: domain.Amber,
+				Sections: []domain.Section{{Title: "Queue", Lines: []domain.Line{{Text: "C-1002", RAG: domain.Green}}}}}, CreatedAt: T0, NextTry: T0},
+			{Dest: "slack:UGONE", Kind: "dm", Message: domain.Message{Audience: domain.ToPerson, Text: "gone"}, CreatedAt: T0, NextTry: T0,
+				Attempts: 5, LastError: "user_not_found", Failed: true},
+			{Dest: "slack:USM", Kind: "escalation", Message: domain.Message{Audience: domain.ToPerson, Text: "Concern 1 waits",
+				Buttons: []domain.Button{{Label: "Acknowledge", ActionID: "ack:1", Style: domain.ButtonPrimary, For: "slack:USM"}}},
+				CreatedAt: at(time.Hour), NextTry: at(2 * time.Hour), Attempts: 1, LastError: "429"},
+		},
+		State: map[string]StateValue{
+			"digest/north/2026-W20": {Week: "2026-W20", Count: 1, At: T0},
+			"digest/south/2026-W20": {Week: "2026-W20", Count: 2, At: T0},
+			"clock/concern/1":       {Count: 3, At: at(time.Hour)},
+		},
+	}
+	update(tb, s, "Fill people and teams", func(tx domain.Tx) error {
+		for _, p := range f.People {
+			if err := tx.PutPerson(clone(p)); err != nil {
+				return err
+			}
+		}
+		for _, t := range f.Teams {
+			if err := tx.PutTeam(clone(t)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(tb, s, "Fill members and cases", func(tx domain.Tx) error {
+		for _, m := range f.Members {
+			if err := tx.PutMember(clone(m)); err != nil {
+				return err
+			}
+		}
+		for _, c := range f.Cases {
+			if err := tx.PutCase(clone(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(tb, s, "Fill proposals, concerns and hours", func(tx domain.Tx) error {
+		for _, p := range f.Proposals {
+			if err := tx.PutProposal(p); err != nil {
+				return err
+			}
+		}
+		for _, c := range f.Concerns {
+			if err := tx.PutConcern(c); err != nil {
+				return err
+			}
+		}
+		for _, h := range f.Hours {
+			if err := tx.AddHours(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, e := range f.Audit { // one transaction each, like real actions
+		update(tb, s, "Fill audit", func(tx domain.Tx) error { return tx.Audit(e) })
+	}
+	update(tb, s, "Fill outbox and state", func(tx domain.Tx) error {
+		for _, it := range f.Outbox {
+			if err := tx.Enqueue(it); err != nil {
+				return err
+			}
+		}
+		for k, v := range f.State {
+			if err := tx.PutState(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return f
+}
+
+// Verify checks that s holds exactly what Fill wrote.
+func Verify(tb testing.TB, s domain.Store, f *Fixture) {
+	tb.Helper()
+	view(tb, s, "Verify", func(tx domain.Tx) error {
+		for _, want := range f.People {
+			got, err := tx.Person(want.ID)
+			mustEqual(tb, "Person("+string(want.ID)+")", got, err, want)
+		}
+		teams, err := tx.Teams()
+		mustEqual(tb, "Teams()", sortedBy(teams, func(t *domain.Team) string { return t.ID }), err, f.Teams)
+		for _, want := range f.Teams {
+			got, err := tx.Team(want.ID)
+			mustEqual(tb, "Team("+want.ID+")", got, err, want)
+			got, err = tx.TeamByChannel(want.Channel)
+			mustEqual(tb, "TeamByChannel("+string(want.Channel)+")", got, err, want)
+		}
+
+		for _, team := range []string{"north", "south"} {
+			members, err := tx.Members(team)
+			mustEqual(tb, "Members("+team+")", sortedBy(members, memberKey), err,
+				sortedBy(filter(f.Members, func(m *domain.Member) bool { return m.Team == team }), memberKey))
+			cases, err := tx.Cases(team)
+			mustEqual(tb, "Cases("+team+")", sortedBy(cases, func(c *domain.Case) string { return c.Ref }), err,
+				sortedBy(filter(f.Cases, func(c *domain.Case) bool { return c.Team == team }), func(c *domain.Case) string { return c.Ref }))
+		}
+		for _, want := range f.Members {
+			got, err := tx.Member(want.Team, want.Person)
+			mustEqual(tb, "Member("+memberKey(want)+")", got, err, want)
+		}
+		ms, err := tx.Memberships("slack:U01")
+		mustEqual(tb, "Memberships(slack:U01)", sortedBy(ms, memberKey), err,
+			sortedBy(filter(f.Members, func(m *domain.Member) bool { return m.Person == "slack:U01" }), memberKey))
+		for _, want := range f.Cases {
+			got, err := tx.Case(want.Team, want.Ref)
+			mustEqual(tb, "Case("+want.Ref+")", got, err, want)
+			team, err := tx.CaseTeam(want.Ref)
+			mustEqual(tb, "CaseTeam("+want.Ref+")", team, err, want.Team)
+		}
+
+		for _, want := range f.Proposals {
+			got, err := tx.Proposal(want.ID)
+			mustEqual(tb, fmt.Sprintf("Proposal(%d)", want.ID), got, err, want)
+		}
+		pending, err := tx.PendingProposals()
+		mustEqual(tb, "PendingProposals()", pending, err,
+			filter(f.Proposals, func(p *domain.Proposal) bool { return p.Status == domain.ProposalPending }))
+
+		for _, want := range f.Concerns {
+			got, err := tx.Concern(want.ID)
+			mustEqual(tb, fmt.Sprintf("Concern(%d)", want.ID), got, err, want)
+		}
+		all, err := tx.Concerns("north", false)
+		mustEqual(tb, "Concerns(north, all)", all, err, f.Concerns[:2])
+		open, err := tx.Concerns("north", true)
+		mustEqual(tb, "Concerns(north, open)", open, err, f.Concerns[:1])
+
+		hours, err := tx.Hours("north", time.Time{})
+		mustEqual(tb, "Hours(north)", hours, err, f.Hours[:2])
+		hours, err = tx.Hours("north", at(time.Hour))
+		mustEqual(tb, "Hours(north, since)", hours, err, f.Hours[1:2])
+
+		log, err := tx.AuditLog("north", time.Time{})
+		mustEqual(tb, "AuditLog(north)", log, err, []*domain.AuditEntry{f.Audit[1], f.Audit[0], f.Audit[2]})
+		log, err = tx.AuditLog("north", at(time.Hour))
+		mustEqual(tb, "AuditLog(north, since)", log, err, []*domain.AuditEntry{f.Audit[0], f.Audit[2]})
+		log, err = tx.AuditLog("south", time.Time{})
+		mustEqual(tb, "AuditLog(south)", log, err, f.Audit[3:4])
+		log, err = tx.AuditLog("", time.Time{})
+		mustEqual(tb, "AuditLog(\"\")", log, err, f.Audit[4:5])
+
+		out, err := tx.Outbox(0)
+		mustEqual(tb, "Outbox(0)", out, err, []*domain.OutboxItem{f.Outbox[0], f.Outbox[2]})
+		out, err = tx.Outbox(1)
+		mustEqual(tb, "Outbox(1)", out, err, f.Outbox[:1])
+		failed, err := tx.OutboxItem(f.Outbox[1].ID)
+		mustEqual(tb, "OutboxItem(failed)", failed, err, f.Outbox[1])
+
+		for k, want := range f.State {
+			var got StateValue
+			ok, err := tx.GetState(k, &got)
+			mustEqual(tb, "GetState("+k+")", ok, err, true)
+			mustEqual(tb, "GetState("+k+") value", got, nil, want)
+		}
+		keys, err := tx.StateKeys("digest/")
+		mustEqual(tb, "StateKeys(digest/)", keys, err, []string{"digest/north/2026-W20", "digest/south/2026-W20"})
+		return nil
+	})
+	// A reference stays unique across teams after a round trip too.
+	err := s.Update(func(tx domain.Tx) error {
+		return tx.PutCase(&domain.Case{Ref: "C-1001", Team: "south", Type: "cin", Status: domain.CaseQueued})
+	})
+	wantCode(tb, "PutCase(C-1001 in south)", err, domain.ECONFLICT)
+}
+
+func testNotFound(t *testing.T, s domain.Store) {
+	update(t, s, "a team to look in", func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{ID: "north"}) })
+	view(t, s, "NotFound", func(tx domain.Tx) error {
+		for name, err := range map[string]error{
+			"Person":          second(tx.Person("slack:UNONE")),
+			"Team":            second(tx.Team("nowhere")),
+			"TeamByChannel":   second(tx.TeamByChannel("slack:CNONE")),
+			"Member":          second(tx.Member("north", "slack:UNONE")),
+			"Member(no team)": second(tx.Member("nowhere", "slack:UNONE")),
+			"Case":            second(tx.Case("north", "C-404")),
+			"Case(no team)":   second(tx.Case("nowhere", "C-404")),
+			"CaseTeam":        second(tx.CaseTeam("C-404")),
+			"Proposal":        second(tx.Proposal(404)),
+			"Concern":         second(tx.Concern(404)),
+			"OutboxItem":      second(tx.OutboxItem(404)),
+		} {
+			wantCode(t, name, err, domain.ENOTFOUND)
+		}
+		ms, err := tx.Memberships("slack:UNONE")
+		mustEqual(t, "Memberships(nobody)", len(ms), err, 0)
+		var v StateValue
+		ok, err := tx.GetState("nothing/here", &v)
+		mustEqual(t, "GetState(missing)", ok, err, false)
+		keys, err := tx.StateKeys("nothing/")
+		mustEqual(t, "StateKeys(missing)", len(keys), err, 0)
+		out, err := tx.Outbox(0)
+		mustEqual(t, "Outbox(empty)", len(out), err, 0)
+		pending, err := tx.PendingProposals()
+		mustEqual(t, "PendingProposals(empty)", len(pending), err, 0)
+		log, err := tx.AuditLog("north", time.Time{})
+		mustEqual(t, "AuditLog(empty)", len(log), err, 0)
+		return nil
+	})
+}
+
+func testTeams(t *testing.T, s domain.Store) {
+	err := s.Update(func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{Name: "no id"}) })
+	wantCode(t, "PutTeam without an ID", err, domain.EINVALID)
+
+	update(t, s, "two teams", func(tx domain.Tx) error {
+		if err := tx.PutTeam(&domain.Team{ID: "north", Channel: "slack:C01"}); err != nil {
+			return err
+		}
+		return tx.PutTeam(&domain.Team{ID: "south", Channel: "slack:C02"})
+	})
+	err = s.Update(func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{ID: "east", Channel: "slack:C01"}) })
+	wantCode(t, "PutTeam on another team's channel", err, domain.ECONFLICT)
+
+	update(t, s, "move north to a new channel", func(tx domain.Tx) error {
+		return tx.PutTeam(&domain.Team{ID: "north", Name: "North", Channel: "slack:C03"})
+	})
+	view(t, s, "channels", func(tx domain.Tx) error {
+		_, err := tx.TeamByChannel("slack:C01")
+		wantCode(t, "TeamByChannel(old channel)", err, domain.ENOTFOUND)
+		tm, err := tx.TeamByChannel("slack:C03")
+		mustEqual(t, "TeamByChannel(new channel)", tm, err, &domain.Team{ID: "north", Name: "North", Channel: "slack:C03"})
+		_, err = tx.Team("east")
+		wantCode(t, "Team(east) after its conflict", err, domain.ENOTFOUND)
+		teams, err := tx.Teams()
+		mustEqual(t, "len(Teams())", len(teams), err, 2)
+		return nil
+	})
+	update(t, s, "the freed channel can be taken", func(tx domain.Tx) error {
+		return tx.PutTeam(&domain.Team{ID: "east", Channel: "slack:C01"})
+	})
+}
+
+func testCaseRefs(t *testing.T, s domain.Store) {
+	update(t, s, "two teams and a case", func(tx domain.Tx) error {
+		for _, id := range []string{"north", "south"} {
+			if err := tx.PutTeam(&domain.Team{ID: id}); err != nil {
+				return err
+			}
+		}
+		return tx.PutCase(&domain.Case{Ref: "C-1", Team: "north", Type: "cin", Status: domain.CaseQueued})
+	})
+	err := s.Update(func(tx domain.Tx) error {
+		return tx.PutCase(&domain.Case{Ref: "C-1", Team: "south", Type: "cp", Status: domain.CaseQueued})
+	})
+	wantCode(t, "PutCase(C-1 in south)", err, domain.ECONFLICT)
+
+	err = s.Update(func(tx domain.Tx) error {
+		return tx.PutCase(&domain.Case{Ref: "C-2", Team: "nowhere", Type: "cp"})
+	})
+	if err == nil {
+		t.Errorf("PutCase in a team that does not exist: no error")
+	}
+	update(t, s, "the same team may update its case", func(tx domain.Tx) error {
+		return tx.PutCase(&domain.Case{Ref: "C-1", Team: "north", Type: "cp", Status: domain.CaseQueued})
+	})
+	view(t, s, "after the conflict", func(tx domain.Tx) error {
+		team, err := tx.CaseTeam("C-1")
+		mustEqual(t, "CaseTeam(C-1)", team, err, "north")
+		c, err := tx.Case("north", "C-1")
+		mustEqual(t, "Case(north, C-1)", c, err, &domain.Case{Ref: "C-1", Team: "north", Type: "cp", Status: domain.CaseQueued})
+		_, err = tx.Case("south", "C-1")
+		wantCode(t, "Case(south, C-1)", err, domain.ENOTFOUND)
+		cases, err := tx.Cases("south")
+		mustEqual(t, "len(Cases(south))", len(cases), err, 0)
+		_, err = tx.CaseTeam("C-2")
+		wantCode(t, "CaseTeam(C-2)", err, domain.ENOTFOUND)
+		return nil
+	})
+}
+
+func testMemberships(t *testing.T, s domain.Store) {
+	err := s.Update(func(tx domain.Tx) error {
+		return tx.PutMember(&domain.Member{Team: "nowhere", Person: "slack:U01", Role: domain.RolePractitioner})
+	})
+	if err == nil {
+		t.Errorf("PutMember in a team that does not exist: no error")
+	}
+	update(t, s, "members", func(tx domain.Tx) error {
+		for _, id := range []string{"a-team", "b-team", "c-team"} {
+			if err := tx.PutTeam(&domain.Team{ID: id}); err != nil {
+				return err
+			}
+		}
+		for _, m := range []*domain.Member{
+			{Team: "b-team", Person: "slack:U01", Role: domain.RolePractitioner, FTE: 0.5},
+			{Team: "a-team", Person: "slack:U01", Role: domain.RoleManager},
+			{Team: "a-team", Person: "slack:U010", Role: domain.RoleStudent}, // shares a prefix
+			{Team: "c-team", Person: "slack:U02", Role: domain.RoleASYE, FTE: 1},
+		} {
+			if err := tx.PutMember(m); err != nil {
+				return err
+			}
+		}
+		// Changing a role keeps one membership.
+		return tx.PutMember(&domain.Member{Team: "b-team", Person: "slack:U01", Role: domain.RolePractitioner, FTE: 0.6})
+	})
+	view(t, s, "memberships", func(tx domain.Tx) error {
+		ms, err := tx.Memberships("slack:U01")
+		mustEqual(t, "Memberships(slack:U01)", sortedBy(ms, memberKey), err, []*domain.Member{
+			{Team: "a-team", Person: "slack:U01", Role: domain.RoleManager},
+			{Team: "b-team", Person: "slack:U01", Role: domain.RolePractitioner, FTE: 0.6},
+		})
+		ms, err = tx.Memberships("slack:U0")
+		mustEqual(t, "len(Memberships(slack:U0))", len(ms), err, 0)
+		members, err := tx.Members("a-team")
+		mustEqual(t, "len(Members(a-team))", len(members), err, 2)
+		return nil
+	})
+}
+
+func testProposals(t *testing.T, s domain.Store) {
+	var ids []uint64
+	update(t, s, "proposals", func(tx domain.Tx) error {
+		for i := range 3 {
+			p := &domain.Proposal{Team: "north", Ref: fmt.Sprintf("C-%d", i), To: "slack:U01", Status: domain.ProposalPending}
+			if err := tx.PutProposal(p); err != nil {
+				return err
+			}
+			ids = append(ids, p.ID)
+		}
+		return nil
+	})
+	if ids[0] == 0 || !(ids[0] < ids[1] && ids[1] < ids[2]) {
+		t.Fatalf("proposal IDs = %v, want non-zero and increasing", ids)
+	}
+	update(t, s, "answer the middle one", func(tx domain.Tx) error {
+		p, err := tx.Proposal(ids[1])
+		if err != nil {
+			return err
+		}
+		p.Status, p.AnsweredBy, p.AnsweredAt = domain.ProposalDeclined, "slack:U01", tx.Now()
+		if err := tx.PutProposal(p); err != nil {
+			return err
+		}
+		if p.ID != ids[1] {
+			t.Errorf("PutProposal changed an existing ID from %d to %d", ids[1], p.ID)
+		}
+		return nil
+	})
+	view(t, s, "pending", func(tx domain.Tx) error {
+		pending, err := tx.PendingProposals()
+		var got []uint64
+		for _, p := range pending {
+			got = append(got, p.ID)
+		}
+		mustEqual(t, "PendingProposals IDs", got, err, []uint64{ids[0], ids[2]})
+		p, err := tx.Proposal(ids[1])
+		mustEqual(t, "declined status", p.Status, err, domain.ProposalDeclined)
+		return nil
+	})
+	update(t, s, "a later proposal", func(tx domain.Tx) error {
+		p := &domain.Proposal{Team: "north", Ref: "C-9", Status: domain.ProposalPending}
+		if err := tx.PutProposal(p); err != nil {
+			return err
+		}
+		if p.ID <= ids[2] {
+			t.Errorf("a later proposal got ID %d, not above %d", p.ID, ids[2])
+		}
+		return nil
+	})
+}
+
+func testConcerns(t *testing.T, s domain.Store) {
+	var ids []uint64
+	update(t, s, "concerns", func(tx domain.Tx) error {
+		for i, team := range []string{"north", "south", "north"} {
+			c := &domain.Concern{Team: team, By: "slack:U01", Text: fmt.Sprint("concern ", i), RaisedAt: T0}
+			if err := tx.PutConcern(c); err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+		}
+		return nil
+	})
+	if ids[0] == 0 || !(ids[0] < ids[1] && ids[1] < ids[2]) {
+		t.Fatalf("concern IDs = %v, want non-zero and increasing", ids)
+	}
+	update(t, s, "resolve the first", func(tx domain.Tx) error {
+		c, err := tx.Concern(ids[0])
+		if err != nil {
+			return err
+		}
+		c.ResolvedAt, c.ResolvedBy = at(time.Hour), "slack:U09"
+		return tx.PutConcern(c)
+	})
+	view(t, s, "concerns", func(tx domain.Tx) error {
+		idsOf := func(cs []*domain.Concern) []uint64 {
+			var out []uint64
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		all, err := tx.Concerns("north", false)
+		mustEqual(t, "Concerns(north, all)", idsOf(all), err, []uint64{ids[0], ids[2]})
+		open, err := tx.Concerns("north", true)
+		mustEqual(t, "Concerns(north, open)", idsOf(open), err, []uint64{ids[2]})
+		south, err := tx.Concerns("south", true)
+		mustEqual(t, "Concerns(south, open)", idsOf(south), err, []uint64{ids[1]})
+		return nil
+	})
+}
+
+func testHours(t *testing.T, s domain.Store) {
+	update(t, s, "team", func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{ID: "north"}) })
+	var stamped *domain.HoursEntry
+	var now time.Time
+	update(t, s, "hours", func(tx domain.Tx) error {
+		now = tx.Now()
+		if err := tx.AddHours(&domain.HoursEntry{Team: "north", By: "slack:U01", Hours: 1, At: now.Add(-48 * time.Hour)}); err != nil {
+			return err
+		}
+		stamped = &domain.HoursEntry{Team: "north", By: "slack:U01", Hours: 2.5, Note: "late visit"}
+		return tx.AddHours(stamped)
+	})
+	if stamped.ID == 0 {
+		t.Errorf("AddHours gave no ID")
+	}
+	if !stamped.At.Equal(now) {
+		t.Errorf("AddHours At = %s, want the transaction's Now %s", stamped.At, now)
+	}
+	err := s.Update(func(tx domain.Tx) error { return tx.AddHours(&domain.HoursEntry{Team: "nowhere", Hours: 1}) })
+	if err == nil {
+		t.Errorf("AddHours in a team that does not exist: no error")
+	}
+	view(t, s, "hours", func(tx domain.Tx) error {
+		all, err := tx.Hours("north", time.Time{})
+		mustEqual(t, "len(Hours(north))", len(all), err, 2)
+		since, err := tx.Hours("north", now) // at or after: the boundary counts
+		mustEqual(t, "len(Hours(north, now))", len(since), err, 1)
+		if len(since) == 1 && since[0].Hours != 2.5 {
+			t.Errorf("Hours since now = %+v, want the 2.5 hours", since[0])
+		}
+		return nil
+	})
+}
+
+func testAudit(t *testing.T, s domain.Store) {
+	update(t, s, "team", func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{ID: "north"}) })
+	var now time.Time
+	var stamped []*domain.AuditEntry
+	update(t, s, "audit", func(tx domain.Tx) error {
+		now = tx.Now()
+		for _, d := range []time.Duration{0, -time.Hour, time.Hour, 0} {
+			e := &domain.AuditEntry{Actor: "slack:U09", Team: "north", Action: "act", Detail: d.String()}
+			if d != 0 {
+				e.At = now.Add(d)
+			}
+			if err := tx.Audit(e); err != nil {
+				return err
+			}
+			stamped = append(stamped, e)
+		}
+		return tx.Audit(&domain.AuditEntry{Actor: "slack:U09", Team: "south", Action: "other team"})
+	})
+	for i, e := range stamped {
+		if e.Seq == 0 || i > 0 && e.Seq <= stamped[i-1].Seq {
+			t.Errorf("entry %d Seq = %d, want non-zero and above the one before", i, e.Seq)
+		}
+		if e.Detail == "0s" && !e.At.Equal(now) {
+			t.Errorf("entry %d At = %s, want the transaction's Now %s", i, e.At, now)
+		}
+	}
+	view(t, s, "audit log", func(tx domain.Tx) error {
+		details := func(es []*domain.AuditEntry) []string {
+			var out []string
+			for _, e := range es {
+				out = append(out, e.Detail)
+			}
+			return out
+		}
+		log, err := tx.AuditLog("north", time.Time{})
+		mustEqual(t, "AuditLog(north)", details(log), err, []string{"-1h0m0s", "0s", "0s", "1h0m0s"})
+		for i := 1; i < len(log); i++ {
+			if log[i].At.Before(log[i-1].At) {
+				t.Errorf("AuditLog not in time order at %d: %s before %s", i, log[i-1].At, log[i].At)
+			}
+		}
+		log, err = tx.AuditLog("north", now) // at or after: the boundary counts
+		mustEqual(t, "AuditLog(north, now)", details(log), err, []string{"0s", "0s", "1h0m0s"})
+		log, err = tx.AuditLog("north", now.Add(time.Nanosecond))
+		mustEqual(t, "AuditLog(north, now+1ns)", details(log), err, []string{"1h0m0s"})
+		log, err = tx.AuditLog("south", time.Time{})
+		mustEqual(t, "len(AuditLog(south))", len(log), err, 1)
+		return nil
+	})
+}
+
+func testOutbox(t *testing.T, s domain.Store) {
+	var items []*domain.OutboxItem
+	var now time.Time
+	update(t, s, "enqueue", func(tx domain.Tx) error {
+		now = tx.Now()
+		for i := range 4 {
+			it := &domain.OutboxItem{Dest: fmt.Sprintf("slack:C%d", i), Message: domain.Message{Text: fmt.Sprint(i)}}
+			if err := tx.Enqueue(it); err != nil {
+				return err
+			}
+			items = append(items, it)
+		}
+		return nil
+	})
+	for i, it := range items {
+		if it.ID == 0 || i > 0 && it.ID <= items[i-1].ID {
+			t.Errorf("item %d ID = %d, want non-zero and above the one before", i, it.ID)
+		}
+		if !it.CreatedAt.Equal(now) || !it.NextTry.Equal(now) {
+			t.Errorf("item %d CreatedAt, NextTry = %s, %s; want both the transaction's Now %s", i, it.CreatedAt, it.NextTry, now)
+		}
+	}
+	update(t, s, "deliver one, fail one, retry one", func(tx domain.Tx) error {
+		if err := tx.DeleteOutboxItem(items[0].ID); err != nil {
+			return err
+		}
+		failed, err := tx.OutboxItem(items[1].ID)
+		if err != nil {
+			return err
+		}
+		failed.Failed, failed.Attempts, failed.LastError = true, 5, "channel_not_found"
+		if err := tx.PutOutboxItem(failed); err != nil {
+			return err
+		}
+		retry, err := tx.OutboxItem(items[2].ID)
+		if err != nil {
+			return err
+		}
+		retry.Attempts, retry.NextTry = 1, now.Add(time.Minute)
+		if err := tx.PutOutboxItem(retry); err != nil {
+			return err
+		}
+		return tx.PutOutboxItem(&domain.OutboxItem{Dest: "slack:C9", Message: domain.Message{Text: "new"}}) // ID 0: enqueued
+	})
+	view(t, s, "outbox", func(tx domain.Tx) error {
+		out, err := tx.Outbox(0)
+		var got []string
+		for _, it := range out {
+			got = append(got, it.Dest)
+		}
+		mustEqual(t, "Outbox(0) destinations", got, err, []string{"slack:C2", "slack:C3", "slack:C9"})
+		if len(out) > 0 && out[0].Attempts != 1 {
+			t.Errorf("retried item Attempts = %d, want 1", out[0].Attempts)
+		}
+		out, err = tx.Outbox(2)
+		mustEqual(t, "len(Outbox(2))", len(out), err, 2)
+		_, err = tx.OutboxItem(items[0].ID)
+		wantCode(t, "OutboxItem(deleted)", err, domain.ENOTFOUND)
+		failed, err := tx.OutboxItem(items[1].ID)
+		mustEqual(t, "OutboxItem(failed).Failed", failed.Failed, err, true)
+		return nil
+	})
+}
+
+func testState(t *testing.T, s domain.Store) {
+	update(t, s, "state", func(tx domain.Tx) error {
+		for _, k := range []string{"snap/north/2026-W20", "snap/north/2026-W19", "snapshot", "snap/south/2026-W19", "clock/1"} {
+			if err := tx.PutState(k, StateValue{Week: k}); err != nil {
+				return err
+			}
+		}
+		return tx.PutState("clock/1", StateValue{Count: 2})
+	})
+	view(t, s, "state", func(tx domain.Tx) error {
+		keys, err := tx.StateKeys("snap/")
+		mustEqual(t, "StateKeys(snap/)", keys, err, []string{"snap/north/2026-W19", "snap/north/2026-W20", "snap/south/2026-W19"})
+		keys, err = tx.StateKeys("")
+		mustEqual(t, "len(StateKeys(\"\"))", len(keys), err, 5)
+		var v StateValue
+		ok, err := tx.GetState("clock/1", &v)
+		mustEqual(t, "GetState(clock/1)", ok, err, true)
+		mustEqual(t, "GetState(clock/1) value", v, nil, StateValue{Count: 2})
+		return nil
+	})
+	update(t, s, "delete", func(tx domain.Tx) error { return tx.DeleteState("clock/1") })
+	view(t, s, "deleted", func(tx domain.Tx) error {
+		var v StateValue
+		ok, err := tx.GetState("clock/1", &v)
+		mustEqual(t, "GetState(deleted)", ok, err, false)
+		return nil
+	})
+}
+
+// testRollback writes something of every kind and then fails: the store must
+// look as if the transaction never ran.
+func testRollback(t *testing.T, s domain.Store) {
+	update(t, s, "a team", func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{ID: "north", Channel: "slack:C01"}) })
+	err := s.Update(func(tx domain.Tx) error {
+		steps := []error{
+			tx.PutPerson(&domain.Person{ID: "slack:U01"}),
+			tx.PutTeam(&domain.Team{ID: "south", Channel: "slack:C02"}),
+			tx.PutTeam(&domain.Team{ID: "north", Name: "renamed", Channel: "slack:C03"}),
+			tx.PutMember(&domain.Member{Team: "north", Person: "slack:U01", Role: domain.RolePractitioner, FTE: 1}),
+			tx.PutCase(&domain.Case{Ref: "C-1", Team: "north", Type: "cin", Status: domain.CaseQueued}),
+			tx.PutProposal(&domain.Proposal{Team: "north", Ref: "C-1", Status: domain.ProposalPending}),
+			tx.PutConcern(&domain.Concern{Team: "north", By: "slack:U01"}),
+			tx.AddHours(&domain.HoursEntry{Team: "north", By: "slack:U01", Hours: 1}),
+			tx.Audit(&domain.AuditEntry{Team: "north", Action: "case.add"}),
+			tx.Enqueue(&domain.OutboxItem{Dest: "slack:C01"}),
+			tx.PutState("k", StateValue{Count: 1}),
+		}
+		for i, err := range steps {
+			if err != nil {
+				t.Errorf("step %d: %v", i, err)
+			}
+		}
+		return fmt.Errorf("half-way: %w", errRollback)
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("Update = %v, want the function's own error", err)
+	}
+	view(t, s, "nothing left", func(tx domain.Tx) error {
+		for name, err := range map[string]error{
+			"Person":             second(tx.Person("slack:U01")),
+			"Team(south)":        second(tx.Team("south")),
+			"TeamByChannel(C02)": second(tx.TeamByChannel("slack:C02")),
+			"TeamByChannel(C03)": second(tx.TeamByChannel("slack:C03")),
+			"Member":             second(tx.Member("north", "slack:U01")),
+			"Case":               second(tx.Case("north", "C-1")),
+			"CaseTeam":           second(tx.CaseTeam("C-1")),
+		} {
+			wantCode(t, name, err, domain.ENOTFOUND)
+		}
+		tm, err := tx.TeamByChannel("slack:C01")
+		mustEqual(t, "TeamByChannel(C01)", tm, err, &domain.Team{ID: "north", Channel: "slack:C01"})
+		counts := map[string]func() (int, error){
+			"Memberships":      func() (int, error) { return count(tx.Memberships("slack:U01")) },
+			"PendingProposals": func() (int, error) { return count(tx.PendingProposals()) },
+			"Concerns":         func() (int, error) { return count(tx.Concerns("north", false)) },
+			"Hours":            func() (int, error) { return count(tx.Hours("north", time.Time{})) },
+			"AuditLog":         func() (int, error) { return count(tx.AuditLog("north", time.Time{})) },
+			"Outbox":           func() (int, error) { return count(tx.Outbox(0)) },
+			"StateKeys":        func() (int, error) { return count(tx.StateKeys("")) },
+		}
+		for name, fn := range counts {
+			n, err := fn()
+			mustEqual(t, "len("+name+")", n, err, 0)
+		}
+		return nil
+	})
+	// A conflict inside a transaction fails the whole transaction too.
+	err = s.Update(func(tx domain.Tx) error {
+		if err := tx.PutState("before-conflict", StateValue{}); err != nil {
+			return err
+		}
+		return tx.PutTeam(&domain.Team{ID: "east", Channel: "slack:C01"})
+	})
+	wantCode(t, "Update ending in a conflict", err, domain.ECONFLICT)
+	view(t, s, "no state", func(tx domain.Tx) error {
+		ok, err := tx.GetState("before-conflict", &StateValue{})
+		mustEqual(t, "GetState(before-conflict)", ok, err, false)
+		return nil
+	})
+}
+
+func testViewReadOnly(t *testing.T, s domain.Store) {
+	_ = s.View(func(tx domain.Tx) error {
+		if err := tx.PutState("k", StateValue{}); err == nil {
+			t.Errorf("PutState inside View: no error")
+		}
+		if err := tx.PutPerson(&domain.Person{ID: "slack:U01"}); err == nil {
+			t.Errorf("PutPerson inside View: no error")
+		}
+		return nil
+	})
+	view(t, s, "nothing written", func(tx domain.Tx) error {
+		ok, err := tx.GetState("k", &StateValue{})
+		mustEqual(t, "GetState(k)", ok, err, false)
+		return nil
+	})
+}
+
+func testNow(t *testing.T, s domain.Store) {
+	check := func(tx domain.Tx) error {
+		first := tx.Now()
+		if first.IsZero() {
+			t.Errorf("Now() is zero")
+		}
+		time.Sleep(2 * time.Millisecond)
+		if got := tx.Now(); !got.Equal(first) {
+			t.Errorf("Now() moved within one transaction: %s then %s", first, got)
+		}
+		return nil
+	}
+	update(t, s, "Update", check)
+	view(t, s, "View", check)
+	var a, b time.Time
+	update(t, s, "first", func(tx domain.Tx) error { a = tx.Now(); return nil })
+	time.Sleep(2 * time.Millisecond)
+	update(t, s, "second", func(tx domain.Tx) error { b = tx.Now(); return nil })
+	if !b.After(a) {
+		t.Errorf("a later transaction's Now %s is not after %s", b, a)
+	}
+}
+
+func testCopies(t *testing.T, s domain.Store) {
+	c := &domain.Case{Ref: "C-1", Team: "north", Type: "cp", Factors: []string{"court"}, Status: domain.CaseQueued}
+	update(t, s, "write", func(tx domain.Tx) error {
+		if err := tx.PutTeam(&domain.Team{ID: "north"}); err != nil {
+			return err
+		}
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		c.Factors[0], c.Type = "rural", "cin" // the caller's copy changes after Put
+		got, err := tx.Case("north", "C-1")
+		if err != nil {
+			return err
+		}
+		got.Factors[0] = "high_risk" // and so does what Get returned
+		return nil
+	})
+	var kept *domain.Case
+	view(t, s, "read", func(tx domain.Tx) error {
+		var err error
+		kept, err = tx.Case("north", "C-1")
+		return err
+	})
+	// Read after the transaction ended: still whole.
+	mustEqual(t, "Case kept after View", kept, nil,
+		&domain.Case{Ref: "C-1", Team: "north", Type: "cp", Factors: []string{"court"}, Status: domain.CaseQueued})
+}
+
+func testConcurrent(t *testing.T, s domain.Store) {
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				err := s.Update(func(tx domain.Tx) error {
+					var v StateValue
+					if _, err := tx.GetState("counter", &v); err != nil {
+						return err
+					}
+					v.Count++
+					if err := tx.PutState("counter", v); err != nil {
+						return err
+					}
+					return tx.Enqueue(&domain.OutboxItem{Dest: fmt.Sprintf("w%d/%d", w, i)})
+				})
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	view(t, s, "totals", func(tx domain.Tx) error {
+		var v StateValue
+		ok, err := tx.GetState("counter", &v)
+		mustEqual(t, "counter exists", ok, err, true)
+		if got, want := v.Count, writers*each; got != want {
+			t.Errorf("counter = %d, want %d (an update was lost)", got, want)
+		}
+		out, err := tx.Outbox(0)
+		mustEqual(t, "len(Outbox)", len(out), err, writers*each)
+		seen := make(map[uint64]bool)
+		for _, it := range out {
+			if seen[it.ID] {
+				t.Errorf("outbox ID %d given twice", it.ID)
+			}
+			seen[it.ID] = true
+		}
+		return nil
+	})
+}
+
+// ---- helpers ----
+
+func update(tb testing.TB, s domain.Store, what string, fn func(domain.Tx) error) {
+	tb.Helper()
+	if err := s.Update(fn); err != nil {
+		tb.Fatalf("%s: Update: %v", what, err)
+	}
+}
+
+func view(tb testing.TB, s domain.Store, what string, fn func(domain.Tx) error) {
+	tb.Helper()
+	if err := s.View(fn); err != nil {
+		tb.Fatalf("%s: View: %v", what, err)
+	}
+}
+
+// mustEqual fails when err is not nil or got differs from want; values are
+// shown as JSON, which is easier to read than %+v for nested records.
+func mustEqual[T any](tb testing.TB, what string, got T, err error, want T) {
+	tb.Helper()
+	if err != nil {
+		tb.Errorf("%s: %v", what, err)
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		tb.Errorf("%s:\n got  %s\n want %s", what, asJSON(got), asJSON(want))
+	}
+}
+
+func wantCode(tb testing.TB, what string, err error, code string) {
+	tb.Helper()
+	if got := domain.ErrorCode(err); got != code {
+		tb.Errorf("%s: error %v (code %q), want code %q", what, err, got, code)
+	}
+}
+
+func asJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%+v", v)
+	}
+	return string(b)
+}
+
+func clone[T any](v *T) *T {
+	c := *v
+	return &c
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func count[T any](list []T, err error) (int, error) { return len(list), err }
+
+func memberKey(m *domain.Member) string { return m.Team + "\x00" + string(m.Person) }
+
+func filter[T any](list []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range list {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// sortedBy returns a sorted copy, for lists whose order the contract leaves
+// to the store.
+func sortedBy[T any](list []T, key func(T) string) []T {
+	out := append([]T(nil), list...)
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out
+}
