@@ -36,7 +36,9 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	}
 	eng := engine.New(st, &cfg.Policy, p, cfg.TZ, cfg.Admins)
 	eng.AckWithin = cfg.AckWithin
-	return &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng}, nil
+	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng}
+	wireDigest(a)
+	return a, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

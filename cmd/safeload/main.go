@@ -28,6 +28,8 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// ready, when set, is told serve's listening address (tests use port 0).
+	ready func(addr string)
 }
 
 // commands is the whole command line of DESIGN §4.
