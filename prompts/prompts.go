@@ -45,6 +45,7 @@ var Funcs = template.FuncMap{
 		}
 		return t.Format("Mon 2 Jan 15:04")
 	},
+	"clock": func(t time.Time) string { return t.Format("15:04") },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one

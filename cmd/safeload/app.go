@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/clock"
@@ -18,6 +21,11 @@ type app struct {
 	store   *store.DB
 	prompts *prompts.Set
 	engine  *engine.Engine
+	out     io.Writer
+	// scheduleOnce runs the scheduler's clocks once at the clock's time, and
+	// digestNow posts every team's digest; both are set by wireDigest.
+	scheduleOnce func(ctx context.Context) error
+	digestNow    func(ctx context.Context) error
 }
 
 // openApp loads the prompts (a broken one stops start-up), opens the store
@@ -36,7 +44,7 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	}
 	eng := engine.New(st, &cfg.Policy, p, cfg.TZ, cfg.Admins)
 	eng.AckWithin = cfg.AckWithin
-	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng}
+	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng, out: c.stdout}
 	wireDigest(a)
 	return a, nil
 }

@@ -182,9 +182,6 @@ func (r *run) propose() error {
 	if err := r.tx.PutCase(c); err != nil {
 		return err
 	}
-	if err := r.startMeeting(); err != nil {
-		return err
-	}
 	action := "allocate.propose"
 	if transfer {
 		action = "allocate.transfer"

@@ -379,6 +379,9 @@ func (r *run) name(p domain.PersonID) string {
 	if p == r.req.Caller && r.req.CallerName != "" {
 		return r.req.CallerName
 	}
+	if _, id, ok := strings.Cut(string(p), ":"); ok && id != "" {
+		return id
+	}
 	return string(p)
 }
 

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/safeload/safeload/internal/domain"
 )
@@ -59,7 +60,7 @@ func parseMention(platform, s string) (domain.PersonID, string, bool) {
 
 // parse reads a slash command's text. It never touches the store.
 func parse(platform, command, text string) (*cmd, error) {
-	words := strings.Fields(text)
+	words := fields(text)
 	switch strings.ToLower(strings.TrimPrefix(command, "/")) {
 	case "allocate":
 		return parseAllocate(platform, words)
@@ -69,6 +70,35 @@ func parse(platform, command, text string) (*cmd, error) {
 		return parseCaseload(platform, words)
 	}
 	return nil, &usageError{usage: "usage.commands"}
+}
+
+// fields splits on white space, keeping a mention like <@U1|Ann Lee> whole.
+func fields(text string) []string {
+	var out []string
+	var cur strings.Builder
+	depth := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, r := range text {
+		switch {
+		case r == '<' && depth == 0:
+			depth = 1
+			cur.WriteRune(r)
+		case r == '>' && depth == 1:
+			depth = 0
+			cur.WriteRune(r)
+		case depth == 0 && unicode.IsSpace(r):
+			flush()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	flush()
+	return out
 }
 
 func first(words []string) (string, []string) {
