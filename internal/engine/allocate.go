@@ -156,20 +156,18 @@ func (r *run) propose() error {
 		}
 	}
 	overrideGiven := r.c.review != ""
+	var reviewOn domain.Date
+	if overrideGiven {
+		if reviewOn, err = r.review(r.c.review); err != nil {
+			return err
+		}
+	}
 	if r.pol.NeedsOverride(after) {
 		if !overrideGiven {
 			return domain.Errorf(domain.EINVALID, "%s", r.say("error.override_needed", "Name", m.Name, "Ref", c.Ref,
 				"Before", before, "After", after, "At", r.pol.OverrideAt, "Transfer", transfer, "Person", m.Person))
 		}
-		reviewOn, err := r.review(r.c.review)
-		if err != nil {
-			return err
-		}
-		reason := r.c.text
-		if transfer {
-			reason = r.c.text
-		}
-		p.Override = &domain.Override{Reason: reason, ReviewOn: reviewOn, By: r.req.Caller, At: r.now, Percent: after.Percent}
+		p.Override = &domain.Override{Reason: r.c.text, ReviewOn: reviewOn, By: r.req.Caller, At: r.now, Percent: after.Percent}
 	}
 	if err := r.tx.PutProposal(p); err != nil {
 		return err
