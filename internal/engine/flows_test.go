@@ -124,7 +124,7 @@ func TestTransferRefusalsChangeNothing(t *testing.T) {
 			f.must(t, "meg", "caseload", "case add C-8 proceedings court high_risk children=4")
 			f.must(t, "meg", "allocate", "C-8 <@alice>")
 			f.must(t, "alice", "allocate", "accept C-8") // Alice 20 + 17 = 37
-			tc.text = "transfer C-8 <@bo> rebalance"      // Bo 19 + 17 = 36 of 42.5 = 84.7 %: still fine
+			tc.text = "transfer C-8 <@bo> rebalance"     // Bo 19 + 17 = 36 of 42.5 = 84.7 %: still fine
 			f.must(t, "meg", "caseload", "case add C-9 cp court")
 			f.must(t, "meg", "allocate", "C-9 <@bo>")
 			f.must(t, "bo", "allocate", "accept C-9") // Bo 29 of 42.5 = 68.2 %; +17 = 46 → 108.2 %
