@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/metrics"
 	"github.com/safeload/safeload/internal/store"
 	"github.com/safeload/safeload/prompts"
 )
@@ -21,6 +24,10 @@ type app struct {
 	store   *store.DB
 	prompts *prompts.Set
 	engine  *engine.Engine
+	// handler is the engine as adapters must call it: counted, timed and
+	// logged one line per request.
+	handler engine.Handler
+	metrics *metrics.Metrics
 	out     io.Writer
 	// scheduleOnce runs the scheduler's clocks once at the clock's time, and
 	// digestNow posts every team's digest; both are set by wireDigest.
@@ -45,8 +52,50 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	eng := engine.New(st, &cfg.Policy, p, cfg.TZ, cfg.Admins)
 	eng.AckWithin = cfg.AckWithin
 	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng, out: c.stdout}
+	a.metrics = metrics.New(storeSource{a})
+	a.handler = &metrics.Handler{Next: eng, Metrics: a.metrics, Log: a.log.WithField("component", "engine")}
 	wireDigest(a)
 	return a, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }
+
+// storeSource feeds the metrics from the store at scrape time.
+type storeSource struct{ a *app }
+
+func (s storeSource) Outbox() (int, time.Duration, error) {
+	st, err := s.a.store.Stats()
+	if err != nil {
+		return 0, 0, err
+	}
+	var age time.Duration
+	if !st.OutboxOldest.IsZero() {
+		age = s.a.clock.Now().Sub(st.OutboxOldest)
+	}
+	return st.OutboxDepth, age, nil
+}
+
+func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
+	out := map[string]map[domain.RAG]int{}
+	err := s.a.store.View(func(tx domain.Tx) error {
+		teams, err := tx.Teams()
+		if err != nil {
+			return err
+		}
+		day := domain.DateOf(tx.Now().In(s.a.cfg.TZ))
+		for _, t := range teams {
+			ms, err := tx.Members(t.ID)
+			if err != nil {
+				return err
+			}
+			cs, err := tx.Cases(t.ID)
+			if err != nil {
+				return err
+			}
+			sum := s.a.cfg.Policy.Summarise(ms, cs, day)
+			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
+		}
+		return nil
+	})
+	return out, err
+}

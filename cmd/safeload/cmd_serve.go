@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/delivery"
@@ -72,14 +72,11 @@ func (c *cli) runServe(args []string) int {
 	}
 	a.engine.Wake = loop.Wake
 
+	loop.Observe = a.metrics.Delivered
+
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := a.store.Stats(); err != nil {
-			http.Error(w, "store unreadable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.Handle("GET /healthz", a.healthz(platforms))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	for _, p := range platforms {
 		for path, h := range p.routes {
 			mux.Handle("POST "+path, h)
@@ -99,6 +96,12 @@ func (c *cli) runServe(args []string) int {
 
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
+	adminLn, err := a.listenAdmin()
+	if err != nil {
+		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
+	}
+	defer adminLn.Close()
+	go a.serveAdmin(ctx, adminLn)
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)

@@ -1,0 +1,61 @@
+package metrics
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// Source is what the scrape reads from the store.
+type Source interface {
+	// Outbox is the number of undelivered messages and the oldest one's age.
+	Outbox() (depth int, oldest time.Duration, err error)
+	// RAGCounts is the number of members per RAG colour per team.
+	RAGCounts() (map[string]map[domain.RAG]int, error)
+}
+
+var (
+	outboxDepth = prometheus.NewDesc("safeload_outbox_depth", "Messages waiting in the outbox.", nil, nil)
+	outboxAge   = prometheus.NewDesc("safeload_outbox_oldest_age_seconds", "Age of the oldest undelivered message.", nil, nil)
+	members     = prometheus.NewDesc("safeload_members", "Case-carrying members per RAG colour per team.", []string{"team", "rag"}, nil)
+)
+
+// storeCollector reads the store at scrape time; the RAG counts walk every
+// case, so they are cached for a minute.
+type storeCollector struct {
+	src Source
+
+	mu      sync.Mutex
+	cached  map[string]map[domain.RAG]int
+	cachedT time.Time
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepth
+	ch <- outboxAge
+	ch <- members
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	if depth, oldest, err := c.src.Outbox(); err == nil {
+		ch <- prometheus.MustNewConstMetric(outboxDepth, prometheus.GaugeValue, float64(depth))
+		ch <- prometheus.MustNewConstMetric(outboxAge, prometheus.GaugeValue, oldest.Seconds())
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cached == nil || time.Since(c.cachedT) > time.Minute {
+		counts, err := c.src.RAGCounts()
+		if err != nil {
+			return
+		}
+		c.cached, c.cachedT = counts, time.Now()
+	}
+	for team, byRAG := range c.cached {
+		for _, rag := range []domain.RAG{domain.Green, domain.Amber, domain.Red} {
+			ch <- prometheus.MustNewConstMetric(members, prometheus.GaugeValue, float64(byRAG[rag]), team, string(rag))
+		}
+	}
+}
