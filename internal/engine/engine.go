@@ -402,17 +402,6 @@ func (r *run) tell(to domain.PersonID, kind string, m domain.Message) error {
 	return r.tx.Enqueue(&domain.OutboxItem{Dest: string(to), Kind: kind, Message: m})
 }
 
-// post puts a message for a team's channel in the outbox.
-func (r *run) post(t *domain.Team, kind string, m domain.Message) error {
-	if t.Channel == "" {
-		return nil
-	}
-	m.Audience = domain.ToChannel
-	m.To = string(t.Channel)
-	r.enqueued = true
-	return r.tx.Enqueue(&domain.OutboxItem{Dest: string(t.Channel), Kind: kind, Message: m})
-}
-
 func (r *run) toCaller(m domain.Message) {
 	m.Audience = domain.ToCaller
 	r.reply = append(r.reply, m)

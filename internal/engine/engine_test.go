@@ -24,7 +24,6 @@ type fixture struct {
 	st    *store.DB
 	clock *clock.Fake
 	eng   *engine.Engine
-	sent  []adaptertest.Shown
 }
 
 func newFixture(t *testing.T) *fixture {

@@ -98,7 +98,7 @@ func checkRecords(tx *bolt.Tx) []error {
 			return
 		}
 		_ = b.ForEach(func(k, v []byte) error {
-			if v == nil || len(v) == 0 {
+			if len(v) == 0 {
 				return nil // nested bucket or index entry
 			}
 			var x any
