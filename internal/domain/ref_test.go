@@ -38,9 +38,7 @@ func TestValidateRef(t *testing.T) {
 				t.Fatalf("ValidateRef(%q) = %v, want ok=%v", tt.ref, err, want)
 			}
 			if err != nil {
-				if got, want := domain.ErrorCode(err), domain.EINVALID; got != want {
-					t.Errorf("code = %q, want %q", got, want)
-				}
+				wantEqual(t, "code", domain.ErrorCode(err), domain.EINVALID)
 			}
 		})
 	}

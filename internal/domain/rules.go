@@ -9,8 +9,14 @@ import (
 // cases is not judged above a threshold computed as 8.999999999.
 const countEpsilon = 1e-9
 
-// Round1 rounds to one decimal, the precision people see.
-func Round1(x float64) float64 { return math.Round(x*10) / 10 }
+// Round1 rounds to one decimal, the precision people see, halves away from
+// zero. The nudge keeps 94.95 (stored as 94.94999…) rounding to 95.0.
+func Round1(x float64) float64 {
+	if x < 0 {
+		return -Round1(-x)
+	}
+	return math.Round(x*10+1e-9) / 10
+}
 
 // IsCaseType reports whether t is one of the policy's case types.
 func (p *Policy) IsCaseType(t string) bool { _, ok := p.CaseTypes[t]; return ok }

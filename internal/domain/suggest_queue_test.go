@@ -109,12 +109,8 @@ func TestSuggest(t *testing.T) {
 			if got, want := s.Person, tt.want; got != want {
 				t.Errorf("Person = %q, want %q (reason %s)", got, want, s.Reason)
 			}
-			if got, want := s.Reason, tt.wantReason; got != want {
-				t.Errorf("Reason = %q, want %q", got, want)
-			}
-			if got, want := s.SkippedASYE, tt.wantSkipped; got != want {
-				t.Errorf("SkippedASYE = %d, want %d", got, want)
-			}
+			wantEqual(t, "Reason", s.Reason, tt.wantReason)
+			wantEqual(t, "SkippedASYE", s.SkippedASYE, tt.wantSkipped)
 			if s.Person != "" {
 				assertClose(t, "Room", s.Room, s.After.Capacity-s.After.Load)
 				assertClose(t, "After.Load", s.After.Load, s.Before.Load+p.Points(&tt.c))
@@ -150,12 +146,8 @@ func TestSuggestPreviousHolderAtTheOverrideLevel(t *testing.T) {
 				t.Fatalf("alice after = %v%%, want %v%%", got, want)
 			}
 			s := p.Suggest(&c, members, teamWorkloads(&p, members, held), ruleDay)
-			if got, want := s.Person, tt.want; got != want {
-				t.Errorf("Person = %q, want %q", got, want)
-			}
-			if got, want := s.Reason, tt.wantReason; got != want {
-				t.Errorf("Reason = %q, want %q", got, want)
-			}
+			wantEqual(t, "Person", s.Person, tt.want)
+			wantEqual(t, "Reason", s.Reason, tt.wantReason)
 		})
 	}
 }
@@ -169,9 +161,7 @@ func TestSuggestASYEHighRiskAllowedByPolicy(t *testing.T) {
 	held := holding(alice, times(4, spec("proceedings"))...)
 	c := domain.Case{Ref: "C-1", Type: "proceedings"}
 	s := p.Suggest(&c, members, teamWorkloads(&p, members, held), ruleDay)
-	if got, want := s.Person, asa.Person; got != want {
-		t.Errorf("Person = %q, want %q", got, want)
-	}
+	wantEqual(t, "Person", s.Person, asa.Person)
 }
 
 // TestSuggestTiesAreDeterministic gives equal room to several people and
@@ -196,9 +186,7 @@ func TestSuggestTiesAreDeterministic(t *testing.T) {
 		for name, members := range orders {
 			t.Run(tt.name+"/"+name, func(t *testing.T) {
 				s := p.Suggest(&tt.c, members, teamWorkloads(&p, members, nil), ruleDay)
-				if got, want := s.Person, tt.want; got != want {
-					t.Errorf("Person = %q, want %q", got, want)
-				}
+				wantEqual(t, "Person", s.Person, tt.want)
 			})
 		}
 	}

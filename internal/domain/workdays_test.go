@@ -113,9 +113,7 @@ func TestWorkingDaysBetween(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, want := p.WorkingDaysBetween(tt.from, tt.to, loc), tt.want; got != want {
-				t.Errorf("WorkingDaysBetween = %d, want %d", got, want)
-			}
+			wantEqual(t, "WorkingDaysBetween", p.WorkingDaysBetween(tt.from, tt.to, loc), tt.want)
 		})
 	}
 }

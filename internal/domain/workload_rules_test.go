@@ -71,6 +71,14 @@ func bandPolicy(tb testing.TB) domain.Policy {
 	return p
 }
 
+// wantEqual reports what when got is not want.
+func wantEqual[T comparable](tb testing.TB, what string, got, want T) {
+	tb.Helper()
+	if got != want {
+		tb.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
 func assertClose(tb testing.TB, what string, got, want float64) {
 	tb.Helper()
 	if math.Abs(got-want) > 1e-9 {
@@ -144,57 +152,13 @@ func TestCapacity(t *testing.T) {
 	}
 }
 
-// TestLoadBands puts a full-time worker's load % on each side of each band
-// edge, with a policy whose capacity is 100 points, so load points = load %.
+// TestLoadBands puts a load % on each side of each band edge: first with a
+// policy whose full-time capacity is 100 points, so load points = load % and
+// every edge can be hit to a hundredth; then with the built-in points, where
+// a full-time practitioner has 85 points and an ASYE 68.
 func TestLoadBands(t *testing.T) {
-	p := bandPolicy(t)
-	tests := []struct {
-		name     string
-		cases    []caseSpec
-		wantLoad float64
-		wantPct  float64
-		wantRAG  domain.RAG
-		wantRoom bool
-	}{
-		{"94.9 green with room", concat(times(9, spec("b10")), []caseSpec{spec("b4", "f09")}), 94.9, 94.9, domain.Green, true},
-		{"94.96 rounds to 95.0: green without room", concat(times(9, spec("b10")), []caseSpec{spec("b4", "f096")}), 94.96, 95, domain.Green, false},
-		{"95 green", concat(times(9, spec("b10")), []caseSpec{spec("b4", "f1")}), 95, 95, domain.Green, false},
-		{"99.9 green", concat(times(9, spec("b10")), []caseSpec{spec("b9", "f09")}), 99.9, 99.9, domain.Green, false},
-		{"99.96 rounds to 100.0: amber", concat(times(9, spec("b10")), []caseSpec{spec("b9", "f096")}), 99.96, 100, domain.Amber, false},
-		{"100 amber", times(10, spec("b10")), 100, 100, domain.Amber, false},
-		{"109.9 amber", concat(times(10, spec("b10")), []caseSpec{spec("b9", "f09")}), 109.9, 109.9, domain.Amber, false},
-		{"109.96 rounds to 110.0: red", concat(times(10, spec("b10")), []caseSpec{spec("b9", "f096")}), 109.96, 110, domain.Red, false},
-		{"110 red", times(11, spec("b10")), 110, 110, domain.Red, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := mkMember("alice", domain.RolePractitioner, 1)
-			w := p.Workload(m, holding(m, tt.cases...), ruleDay)
-			assertClose(t, "Capacity", w.Capacity, 100)
-			assertClose(t, "Load", w.Load, tt.wantLoad)
-			if got, want := w.Percent, tt.wantPct; got != want {
-				t.Errorf("Percent = %v, want exactly %v", got, want)
-			}
-			if got, want := w.LoadRAG, tt.wantRAG; got != want {
-				t.Errorf("LoadRAG = %q, want %q", got, want)
-			}
-			if got, want := w.Room, tt.wantRoom; got != want {
-				t.Errorf("Room = %v, want %v", got, want)
-			}
-			if got, want := w.CountRAG, domain.Green; got != want {
-				t.Fatalf("CountRAG = %q, want %q (the test meant to judge the load alone)", got, want)
-			}
-			if got, want := w.RAG, tt.wantRAG; got != want {
-				t.Errorf("RAG = %q, want %q", got, want)
-			}
-		})
-	}
-}
-
-// TestLoadBandsDefaultPolicy does the same with the built-in points, where a
-// full-time practitioner has 85 points and an ASYE 68.
-func TestLoadBandsDefaultPolicy(t *testing.T) {
-	p := domain.DefaultPolicy()
+	band, def := bandPolicy(t), domain.DefaultPolicy()
+	nine := times(9, spec("b10"))
 	plus := func(n int, typ string, rest ...string) []caseSpec {
 		out := times(n, spec(typ))
 		for _, r := range rest {
@@ -202,41 +166,53 @@ func TestLoadBandsDefaultPolicy(t *testing.T) {
 		}
 		return out
 	}
+	const prac, asye = domain.RolePractitioner, domain.RoleASYE
 	tests := []struct {
 		name     string
+		p        *domain.Policy
 		role     domain.Role
 		cases    []caseSpec
+		wantCap  float64
 		wantLoad float64
 		wantPct  float64
 		wantRAG  domain.RAG
 		wantRoom bool
 	}{
-		{"80 of 85 is 94.1: green with room", domain.RolePractitioner, plus(8, "proceedings"), 80, 94.1, domain.Green, true},
-		{"81 of 85 is 95.3: green", domain.RolePractitioner, plus(7, "proceedings", "assessment", "cin"), 81, 95.3, domain.Green, false},
-		{"84 of 85 is 98.8: green", domain.RolePractitioner, plus(8, "proceedings", "care_leaver"), 84, 98.8, domain.Green, false},
-		{"85 of 85 is 100: amber", domain.RolePractitioner, plus(8, "proceedings", "cin"), 85, 100, domain.Amber, false},
-		{"93 of 85 is 109.4: amber", domain.RolePractitioner, plus(9, "proceedings", "review"), 93, 109.4, domain.Amber, false},
-		{"94 of 85 is 110.6: red", domain.RolePractitioner, plus(9, "proceedings", "care_leaver"), 94, 110.6, domain.Red, false},
-		{"ASYE 64 of 68 is 94.1: green with room", domain.RoleASYE, plus(8, "cp"), 64, 94.1, domain.Green, true},
-		{"ASYE 65 of 68 is 95.6: green", domain.RoleASYE, plus(6, "proceedings", "cin"), 65, 95.6, domain.Green, false},
-		{"ASYE 68 of 68 is 100: amber", domain.RoleASYE, plus(6, "proceedings", "cp"), 68, 100, domain.Amber, false},
-		{"ASYE 74 of 68 is 108.8: amber", domain.RoleASYE, plus(7, "proceedings", "care_leaver"), 74, 108.8, domain.Amber, false},
-		{"ASYE 75 of 68 is 110.3: red", domain.RoleASYE, plus(7, "proceedings", "cin"), 75, 110.3, domain.Red, false},
+		{"94.9 green with room", &band, prac, concat(nine, []caseSpec{spec("b4", "f09")}), 100, 94.9, 94.9, domain.Green, true},
+		{"94.96 rounds to 95.0: green without room", &band, prac, concat(nine, []caseSpec{spec("b4", "f096")}), 100, 94.96, 95, domain.Green, false},
+		{"95 green", &band, prac, concat(nine, []caseSpec{spec("b4", "f1")}), 100, 95, 95, domain.Green, false},
+		{"99.9 green", &band, prac, concat(nine, []caseSpec{spec("b9", "f09")}), 100, 99.9, 99.9, domain.Green, false},
+		{"99.96 rounds to 100.0: amber", &band, prac, concat(nine, []caseSpec{spec("b9", "f096")}), 100, 99.96, 100, domain.Amber, false},
+		{"100 amber", &band, prac, times(10, spec("b10")), 100, 100, 100, domain.Amber, false},
+		{"109.9 amber", &band, prac, concat(times(10, spec("b10")), []caseSpec{spec("b9", "f09")}), 100, 109.9, 109.9, domain.Amber, false},
+		{"109.96 rounds to 110.0: red", &band, prac, concat(times(10, spec("b10")), []caseSpec{spec("b9", "f096")}), 100, 109.96, 110, domain.Red, false},
+		{"110 red", &band, prac, times(11, spec("b10")), 100, 110, 110, domain.Red, false},
+
+		{"default: 80 of 85 is 94.1, green with room", &def, prac, plus(8, "proceedings"), 85, 80, 94.1, domain.Green, true},
+		{"default: 81 of 85 is 95.3, green", &def, prac, plus(7, "proceedings", "assessment", "cin"), 85, 81, 95.3, domain.Green, false},
+		{"default: 84 of 85 is 98.8, green", &def, prac, plus(8, "proceedings", "care_leaver"), 85, 84, 98.8, domain.Green, false},
+		{"default: 85 of 85 is 100, amber", &def, prac, plus(8, "proceedings", "cin"), 85, 85, 100, domain.Amber, false},
+		{"default: 93 of 85 is 109.4, amber", &def, prac, plus(9, "proceedings", "review"), 85, 93, 109.4, domain.Amber, false},
+		{"default: 94 of 85 is 110.6, red", &def, prac, plus(9, "proceedings", "care_leaver"), 85, 94, 110.6, domain.Red, false},
+		{"default: ASYE 64 of 68 is 94.1, green with room", &def, asye, plus(8, "cp"), 68, 64, 94.1, domain.Green, true},
+		{"default: ASYE 65 of 68 is 95.6, green", &def, asye, plus(6, "proceedings", "cin"), 68, 65, 95.6, domain.Green, false},
+		{"default: ASYE 68 of 68 is 100, amber", &def, asye, plus(6, "proceedings", "cp"), 68, 68, 100, domain.Amber, false},
+		{"default: ASYE 74 of 68 is 108.8, amber", &def, asye, plus(7, "proceedings", "care_leaver"), 68, 74, 108.8, domain.Amber, false},
+		{"default: ASYE 75 of 68 is 110.3, red", &def, asye, plus(7, "proceedings", "cin"), 68, 75, 110.3, domain.Red, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := mkMember("alice", tt.role, 1)
-			w := p.Workload(m, holding(m, tt.cases...), ruleDay)
+			w := tt.p.Workload(m, holding(m, tt.cases...), ruleDay)
+			assertClose(t, "Capacity", w.Capacity, tt.wantCap)
 			assertClose(t, "Load", w.Load, tt.wantLoad)
-			if got, want := w.Percent, tt.wantPct; got != want {
-				t.Errorf("Percent = %v, want %v", got, want)
+			wantEqual(t, "Percent", w.Percent, tt.wantPct) // exactly: the rounded figure
+			wantEqual(t, "LoadRAG", w.LoadRAG, tt.wantRAG)
+			wantEqual(t, "Room", w.Room, tt.wantRoom)
+			if w.CountRAG != domain.Green {
+				t.Fatalf("CountRAG = %q; the test meant to judge the load alone", w.CountRAG)
 			}
-			if got, want := w.LoadRAG, tt.wantRAG; got != want {
-				t.Errorf("LoadRAG = %q, want %q", got, want)
-			}
-			if got, want := w.Room, tt.wantRoom; got != want {
-				t.Errorf("Room = %v, want %v", got, want)
-			}
+			wantEqual(t, "RAG", w.RAG, tt.wantRAG)
 		})
 	}
 }
@@ -277,24 +253,16 @@ func TestCountRAG(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s fte=%v cases=%d", tt.role, tt.fte, tt.cases), func(t *testing.T) {
 			m := mkMember("alice", tt.role, tt.fte)
-			if got, want := p.CountRAG(m, tt.cases), tt.want; got != want {
-				t.Errorf("CountRAG = %q, want %q", got, want)
-			}
+			wantEqual(t, "CountRAG", p.CountRAG(m, tt.cases), tt.want)
 			// Through Workload with light cases, so the load stays green with
 			// room and the overall RAG is the count's.
 			w := p.Workload(m, holding(m, times(tt.cases, spec("care_leaver"))...), ruleDay)
 			if !w.Room {
 				t.Fatalf("load %v of %v is not green with room; the test meant to judge the count alone", w.Load, w.Capacity)
 			}
-			if got, want := w.Cases, tt.cases; got != want {
-				t.Errorf("Cases = %d, want %d", got, want)
-			}
-			if got, want := w.CountRAG, tt.want; got != want {
-				t.Errorf("Workload CountRAG = %q, want %q", got, want)
-			}
-			if got, want := w.RAG, tt.want; got != want {
-				t.Errorf("Workload RAG = %q, want %q", got, want)
-			}
+			wantEqual(t, "Cases", w.Cases, tt.cases)
+			wantEqual(t, "Workload CountRAG", w.CountRAG, tt.want)
+			wantEqual(t, "Workload RAG", w.RAG, tt.want)
 		})
 	}
 }
@@ -324,12 +292,8 @@ func TestRAGIsTheWorseOfTheTwo(t *testing.T) {
 			if got, want := w.LoadRAG, tt.wantLoad; got != want {
 				t.Errorf("LoadRAG = %q, want %q (load %v)", got, want, w.Load)
 			}
-			if got, want := w.CountRAG, tt.wantCount; got != want {
-				t.Errorf("CountRAG = %q, want %q", got, want)
-			}
-			if got, want := w.RAG, tt.want; got != want {
-				t.Errorf("RAG = %q, want %q", got, want)
-			}
+			wantEqual(t, "CountRAG", w.CountRAG, tt.wantCount)
+			wantEqual(t, "RAG", w.RAG, tt.want)
 		})
 	}
 	for _, tt := range []struct{ a, b, want domain.RAG }{
@@ -338,9 +302,7 @@ func TestRAGIsTheWorseOfTheTwo(t *testing.T) {
 		{domain.Red, domain.Green, domain.Red}, {"", domain.Amber, domain.Amber},
 	} {
 		t.Run(fmt.Sprintf("Worse(%s,%s)", tt.a, tt.b), func(t *testing.T) {
-			if got, want := domain.Worse(tt.a, tt.b), tt.want; got != want {
-				t.Errorf("Worse = %q, want %q", got, want)
-			}
+			wantEqual(t, "Worse", domain.Worse(tt.a, tt.b), tt.want)
 		})
 	}
 }
@@ -368,9 +330,7 @@ func TestZeroCapacity(t *testing.T) {
 			if w.HasPercent() {
 				t.Errorf("HasPercent() = true with capacity 0")
 			}
-			if got, want := w.LoadRAG, tt.want; got != want {
-				t.Errorf("LoadRAG = %q, want %q", got, want)
-			}
+			wantEqual(t, "LoadRAG", w.LoadRAG, tt.want)
 			if w.Room {
 				t.Errorf("Room = true with capacity 0")
 			}
@@ -392,9 +352,7 @@ func TestWorkloadCountsOnlyOpenAllocatedCases(t *testing.T) {
 	cases = append(cases, holding(bob, spec("s42"))...)
 
 	w := p.Workload(alice, cases, ruleDay)
-	if got, want := w.Cases, 2; got != want {
-		t.Errorf("Cases = %d, want %d", got, want)
-	}
+	wantEqual(t, "Cases", w.Cases, 2)
 	assertClose(t, "Load", w.Load, 8+5)
 	if got, want := w.Percent, 15.3; got != want { // 13 ÷ 85 = 15.29…
 		t.Errorf("Percent = %v, want %v", got, want)
@@ -436,12 +394,8 @@ func TestOverrideLevel(t *testing.T) {
 			before := p.Workload(m, nil, ruleDay)
 			before.Load = tt.load
 			after := p.WithCase(m, before, tt.add, ruleDay)
-			if got, want := after.Percent, tt.after; got != want {
-				t.Errorf("after Percent = %v, want %v", got, want)
-			}
-			if got, want := p.NeedsOverride(after), tt.want; got != want {
-				t.Errorf("NeedsOverride = %v, want %v", got, want)
-			}
+			wantEqual(t, "after Percent", after.Percent, tt.after)
+			wantEqual(t, "NeedsOverride", p.NeedsOverride(after), tt.want)
 		})
 	}
 }
@@ -488,18 +442,14 @@ func TestSummarise(t *testing.T) {
 	if got, want := s.Practitioners, 3; got != want {
 		t.Errorf("Practitioners = %d, want %d (practitioners and ASYEs only)", got, want)
 	}
-	if got, want := s.OpenCases, 13; got != want {
-		t.Errorf("OpenCases = %d, want %d", got, want)
-	}
+	wantEqual(t, "OpenCases", s.OpenCases, 13)
 	if got, want := s.AverageCases, 4.3; got != want { // 13 ÷ 3
 		t.Errorf("AverageCases = %v, want %v", got, want)
 	}
 	if got, want := s.AveragePoints, 39.7; got != want { // 119 ÷ 3
 		t.Errorf("AveragePoints = %v, want %v", got, want)
 	}
-	if got, want := s.Queued, 2; got != want {
-		t.Errorf("Queued = %d, want %d", got, want)
-	}
+	wantEqual(t, "Queued", s.Queued, 2)
 	if got, want := [3]int{s.Green, s.Amber, s.Red}, [3]int{2, 1, 0}; got != want {
 		t.Errorf("green, amber, red = %v, want %v", got, want)
 	}

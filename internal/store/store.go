@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -193,6 +194,14 @@ func (db *DB) Backup(path string) error {
 func (db *DB) Check() []error {
 	var errs []error
 	err := db.bolt.View(func(tx *bolt.Tx) error {
+		// A damaged page makes bbolt panic (or fault) as it is read: report
+		// it as a problem found instead of crashing 'safeload check'.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				errs = append(errs, fmt.Errorf("reading the records stopped at a damaged page: %v", r))
+			}
+		}()
 		for e := range tx.Check() {
 			errs = append(errs, e)
 		}
