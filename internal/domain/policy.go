@@ -145,6 +145,8 @@ func (p *Policy) Validate() error {
 		return bad("override_at", "must be more than 0")
 	case p.ReviewWeeks <= 0:
 		return bad("review_weeks", "must be at least 1")
+	case p.LongOverPercent <= 0:
+		return bad("long_over_percent", "must be more than 0")
 	case p.LongOverWeeks <= 0:
 		return bad("long_over_weeks", "must be at least 1")
 	case p.AckWorkingDays <= 0:

@@ -96,8 +96,8 @@ func hasInnerCapital(rs []rune) bool {
 }
 
 func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
 	}
-	return s[:n] + "…"
+	return s
 }

@@ -2,10 +2,11 @@ package importer
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/safeload/safeload/internal/policyfile"
 )
 
 // maxProblems is how many problems one rejection lists: enough to fix a
@@ -54,14 +55,8 @@ func newError(file string, probs []Problem) *Error {
 	return &Error{File: file, Problems: probs}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // yamlProblem turns the YAML parser's error into a Problem with its line.
-func yamlProblem(err error) Problem {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{Line: line, Message: "this is not valid YAML (" + m[2] + "); check the indentation, the colons and that each list item starts with \"- \""}
-	}
-	return Problem{Message: "this is not valid YAML (" + strings.TrimPrefix(msg, "yaml: ") + ")"}
+func yamlProblem(data []byte, err error) Problem {
+	line, msg := policyfile.SyntaxError(data, err)
+	return Problem{Line: line, Message: msg}
 }

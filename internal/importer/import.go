@@ -98,12 +98,22 @@ func (s Summary) String() string {
 	line := fmt.Sprintf("Imported %s: %s, %s, %s", s.File,
 		part(s.Teams, "team", "teams"), part(s.Members, "member", "members"), part(s.Cases, "case", "cases"))
 	if s.ClosedKept > 0 {
-		line += fmt.Sprintf("; %d closed in safeload, left closed", s.ClosedKept)
+		line += fmt.Sprintf("; %d more closed in safeload since, left closed", s.ClosedKept)
 	}
 	if !s.Changed {
 		return line + ". Nothing changed."
 	}
 	return line + "."
+}
+
+// As lets domain.ErrorCode and domain.ErrorMessage see a rejected file as
+// an EINVALID error whose message is the list of problems.
+func (e *Error) As(target any) bool {
+	if t, ok := target.(**domain.Error); ok {
+		*t = &domain.Error{Code: domain.EINVALID, Message: e.Error()}
+		return true
+	}
+	return false
 }
 
 // errNothingChanged rolls back a transaction that wrote nothing, so that a
@@ -201,18 +211,13 @@ func (w *writer) load(id string) (*stored, error) {
 // the error is for a store that cannot be read.
 func (w *writer) check(f *fileIn) error {
 	for _, t := range f.teams {
-		if t.id == "" {
-			continue
-		}
-		s, err := w.load(t.id)
-		if err != nil {
-			return err
-		}
-		if t.channel != "" {
-			owner, err := w.tx.TeamByChannel(t.channel)
-			if err == nil && owner.ID != t.id {
-				w.p.bad(t.channelNode, t.path+".channel", "%s is already the channel of team %s in safeload; a channel belongs to one team", t.channel, owner.ID)
-			} else if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		s := &stored{} // a team whose id is wrong is checked against the file alone
+		if t.id != "" {
+			var err error
+			if s, err = w.load(t.id); err != nil {
+				return err
+			}
+			if err := w.checkOwners(t); err != nil {
 				return err
 			}
 		}
@@ -229,15 +234,8 @@ func (w *writer) check(f *fileIn) error {
 		}
 		inFile := map[string]*caseIn{}
 		for _, c := range t.cases {
-			if c.ref == "" {
-				continue
-			}
-			inFile[c.ref] = c
-			owner, err := w.tx.CaseTeam(c.ref)
-			if err == nil && owner != t.id {
-				w.p.bad(c.refNode, c.path+".ref", "the case %s already belongs to team %s in safeload; import does not move cases between teams", c.ref, owner)
-			} else if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-				return err
+			if c.ref != "" {
+				inFile[c.ref] = c
 			}
 			if c.to != "" {
 				w.checkHolder(t, c, roles)
@@ -254,13 +252,37 @@ func (w *writer) check(f *fileIn) error {
 	return nil
 }
 
+// checkOwners refuses a channel or a case reference that another team holds.
+func (w *writer) checkOwners(t *teamIn) error {
+	if t.channel != "" {
+		owner, err := w.tx.TeamByChannel(t.channel)
+		if err == nil && owner.ID != t.id {
+			w.p.bad(t.channelNode, t.path+".channel", "%s is already the channel of team %s in safeload; a channel belongs to one team", t.channel, owner.ID)
+		} else if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+	}
+	for _, c := range t.cases {
+		if c.ref == "" {
+			continue
+		}
+		owner, err := w.tx.CaseTeam(c.ref)
+		if err == nil && owner != t.id {
+			w.p.bad(c.refNode, c.path+".ref", "the case %s already belongs to team %s in safeload; import does not move cases between teams", c.ref, owner)
+		} else if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkHolder refuses an allocation to someone who may not hold a case.
 func (w *writer) checkHolder(t *teamIn, c *caseIn, roles map[domain.PersonID]domain.Role) {
 	field := c.path + ".allocated_to"
 	role, member := roles[c.to]
 	switch {
 	case !member:
-		w.p.bad(c.toNode, field, "%s is not a member of team %s; add them under members first", c.to, t.id)
+		w.p.bad(c.toNode, field, "%s is not a member of this team; add them under members first", c.to)
 	case role == "" || role.CarriesCases():
 	case role == domain.RoleStudent:
 		w.p.bad(c.toNode, field, "%s is a student: a student is never allocated a case directly; allocate it to the supervising practitioner (a manager can then record the student as involved)", c.to)

@@ -80,14 +80,14 @@ func (p *parser) parse(data []byte) *fileIn {
 		p.bad(nil, "", "the file is empty; it should start with \"teams:\" and list each team under it")
 		return f
 	} else if err != nil {
-		p.probs = append(p.probs, yamlProblem(err))
+		p.probs = append(p.probs, yamlProblem(data, err))
 		return f
 	}
 	var more yaml.Node
 	if err := dec.Decode(&more); err == nil {
 		p.bad(&more, "", "the file holds more than one YAML document (a line \"---\"); put every team under one \"teams:\" list")
 	} else if !errors.Is(err, io.EOF) {
-		p.probs = append(p.probs, yamlProblem(err))
+		p.probs = append(p.probs, yamlProblem(data, err))
 		return f
 	}
 	if p.rejectAliases(&doc) {
@@ -342,7 +342,7 @@ func (p *parser) member(n *yaml.Node, path string) *memberIn {
 			p.bad(m.roleNode, f.field("role"), "%q is not a role (%s)", clip(r), roleNames())
 		}
 	}
-	if x, present, ok := f.number("fte", "FTE is the share of a full-time week, like 1 or 0.6"); ok {
+	if x, _, ok := f.number("fte", "FTE is the share of a full-time week, like 1 or 0.6"); ok {
 		switch {
 		case x <= 0 && m.role != "" && !m.role.CarriesCases():
 			p.bad(f.get("fte"), f.field("fte"), "%s is not a working week: a %s carries no caseload anyway, so leave fte out or give their contracted share, like 1", fmtNum(x), m.role.Label())
@@ -355,8 +355,6 @@ func (p *parser) member(n *yaml.Node, path string) *memberIn {
 		default:
 			m.fte = x
 		}
-	} else if present && !ok {
-		m.fte = 0
 	}
 	for i, r := range f.list("reductions") {
 		if red, ok := p.reduction(r, fmt.Sprintf("%s.reductions[%d]", path, i)); ok {
@@ -426,7 +424,7 @@ func (p *parser) caseOf(n *yaml.Node, path string) *caseIn {
 		c.typ = typ
 	}
 	c.factors = p.factors(f)
-	if x, present, ok := f.number("children", "give how many children the case is about, like 3"); ok {
+	if x, _, ok := f.number("children", "give how many children the case is about, like 3"); ok {
 		switch {
 		case x < 0:
 			p.bad(f.get("children"), f.field("children"), "%s is not a number of children: give 0 or more", fmtNum(x))
@@ -435,8 +433,6 @@ func (p *parser) caseOf(n *yaml.Node, path string) *caseIn {
 		default:
 			c.children = int(x)
 		}
-	} else if present {
-		c.children = 0
 	}
 	if to, ok := f.text("allocated_to", ""); ok {
 		c.toNode = f.get("allocated_to")

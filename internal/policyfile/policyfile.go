@@ -25,6 +25,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -75,7 +76,7 @@ func Parse(data []byte, name string) (domain.Policy, error) {
 	pol := domain.DefaultPolicy()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return domain.Policy{}, yamlError(name, err)
+		return domain.Policy{}, yamlError(name, data, err)
 	}
 	d := &decoder{file: name, lines: map[string]int{}}
 	if len(doc.Content) == 0 {
@@ -98,17 +99,47 @@ func Parse(data []byte, name string) (domain.Policy, error) {
 	return pol, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // yamlError turns the YAML parser's message into one with the file name.
-func yamlError(name string, err error) error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		var line int
-		fmt.Sscan(m[1], &line)
-		return &Error{File: name, Line: line, Message: "this is not valid YAML (" + m[2] + "); check the indentation and the colons"}
+func yamlError(name string, data []byte, err error) error {
+	line, msg := SyntaxError(data, err)
+	return &Error{File: name, Line: line, Message: msg}
+}
+
+var (
+	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	// parserProblems are the yaml.v3 problems found by its parser (not its
+	// scanner): for these yaml.v3 reports the line before the one where the
+	// construct at fault begins (a 0-based line number).
+	parserProblems = []string{"did not find expected <", "did not find expected node content",
+		"did not find expected key", "did not find expected '-'", "did not find expected ','",
+		"found duplicate %", "found incompatible YAML document", "found undefined tag handle"}
+)
+
+// SyntaxError turns an error from yaml.v3's parser of data into the line at
+// fault (0 when unknown) and a plain message. The importer uses it too.
+func SyntaxError(data []byte, err error) (line int, message string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
 	}
-	return &Error{File: name, Message: "this is not valid YAML (" + strings.TrimPrefix(msg, "yaml: ") + ")"}
+	if strings.Contains(msg, "tab character") {
+		// yaml.v3 names the line where the value before the tab began;
+		// the commonest YAML mistake deserves its own line and words.
+		for i, l := range strings.Split(string(data), "\n") {
+			indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+			if i+1 >= line && strings.Contains(indent, "\t") {
+				return i + 1, "a tab is used to indent this line; YAML indents with spaces only"
+			}
+		}
+	}
+	for _, p := range parserProblems {
+		if strings.HasPrefix(msg, p) {
+			line++
+			break
+		}
+	}
+	return line, "this is not valid YAML (" + msg + "); check the indentation, the colons and the brackets"
 }
 
 // decoder walks the YAML tree against the Policy type by reflection, so that

@@ -108,7 +108,9 @@ func TestBadFieldsAreNamed(t *testing.T) {
 		{"default clashes with the file", "case_types: {cin: {points: 5}}\n",
 			`p.yaml: high_risk_types[0]: "proceedings" is not one of case_types (this is the built-in value; the file changes something it depends on)`},
 		{"malformed", "benchmark_points: 100\n  stable_points: 15\n",
-			"p.yaml:2: this is not valid YAML (mapping values are not allowed in this context); check the indentation and the colons"},
+			"p.yaml:2: this is not valid YAML (mapping values are not allowed in this context); check the indentation, the colons and the brackets"},
+		{"tab", "load_bands:\n  amber_from: 100\n\tred_from: 110\n",
+			"p.yaml:3: a tab is used to indent this line; YAML indents with spaces only"},
 		{"not a mapping", "- 1\n- 2\n",
 			`p.yaml:1: a policy file is a list of settings, one a line, like "benchmark_points: 100"`},
 		{"alias", "x: &a 1\n", "p.yaml:1: x: is not a setting"},
@@ -159,4 +161,30 @@ func TestUnreadableFile(t *testing.T) {
 			t.Errorf("got  %s\nwant %s", got, want)
 		}
 	})
+}
+
+// Every setting, given a value of the wrong shape, is named with its line.
+func TestEverySettingIsNamed(t *testing.T) {
+	typ := reflect.TypeOf(domain.Policy{})
+	for i := 0; i < typ.NumField(); i++ {
+		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ",")
+		t.Run(key, func(t *testing.T) {
+			bad, want := "[oops]", "must be a single value, not a list or a group"
+			switch typ.Field(i).Type.Kind() {
+			case reflect.Map:
+				bad, want = "oops", "must be a table of names and values"
+			case reflect.Slice:
+				bad, want = "oops", "must be a list"
+			case reflect.Struct:
+				bad, want = "oops", "must be a group of settings"
+			}
+			_, err := policyfile.Parse([]byte("# a comment\n"+key+": "+bad+"\n"), "p.yaml")
+			if err == nil {
+				t.Fatalf("Parse accepted %s: %s", key, bad)
+			}
+			if got, want := err.Error(), "p.yaml:2: "+key+": "+want; !strings.HasPrefix(got, want) {
+				t.Errorf("got  %s\nwant %s…", got, want)
+			}
+		})
+	}
 }
