@@ -17,6 +17,13 @@ import (
 // /caseload digest.
 type DigestFunc func(tx domain.Tx, team *domain.Team, now time.Time) ([]domain.Message, error)
 
+// grouper is a store that can commit concurrent actions together; fn may
+// run more than once, which the engine's actions allow: all their effects
+// are in the transaction.
+type grouper interface {
+	Group(fn func(domain.Tx) error) error
+}
+
 // Engine runs commands. Build it with New.
 type Engine struct {
 	store   domain.Store
@@ -120,9 +127,12 @@ func (e *Engine) Handle(ctx context.Context, req Request) Response {
 		r.day = domain.DateOf(r.now.In(e.loc))
 		return r.exec()
 	}
-	if c.readOnly() {
+	switch g, grouped := e.store.(grouper); {
+	case c.readOnly():
 		err = e.store.View(fn)
-	} else {
+	case grouped:
+		err = g.Group(fn) // concurrent actions share a commit
+	default:
 		err = e.store.Update(fn)
 	}
 	team := ""

@@ -72,3 +72,17 @@ func BenchmarkBatch64Writers(b *testing.B) {
 	db := benchDB(b)
 	runWriters(b, 64, db.Batch)
 }
+
+// BenchmarkGroup64Writers is what the engine uses for writes: concurrent
+// actions share a commit without waiting for a timer.
+func BenchmarkGroup64Writers(b *testing.B) {
+	db := benchDB(b)
+	runWriters(b, 64, db.Group)
+	reportActions(b)
+}
+
+func BenchmarkGroupSingleWriter(b *testing.B) {
+	db := benchDB(b)
+	runWriters(b, 1, db.Group)
+	reportActions(b)
+}

@@ -46,6 +46,7 @@ type DB struct {
 	bolt  *bolt.DB
 	clock clock.Clock
 	path  string
+	group grouper
 }
 
 var _ domain.Store = (*DB)(nil)
@@ -127,8 +128,12 @@ func (db *DB) migrate() error {
 // Path is the file the store lives in.
 func (db *DB) Path() string { return db.path }
 
-// Close releases the file and its lock.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close finishes the actions already queued for a group commit, then
+// releases the file and its lock.
+func (db *DB) Close() error {
+	db.group.stop()
+	return db.bolt.Close()
+}
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(domain.Tx) error) error {
