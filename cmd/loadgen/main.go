@@ -1,0 +1,339 @@
+// Command loadgen measures a running safeload: N concurrent clients send
+// signed Slack slash commands over loopback (a mix of reads, /capacity and
+// /caseload board, and writes, /capacity hours and propose → accept →
+// close) and it prints throughput and p50/p95/p99 latency per command. It
+// always ends by itself: at -duration or after -max requests.
+//
+// With -bin it starts `safeload serve` itself on a temporary store, with a
+// fake Slack Web API on loopback, sets up a team and measures that:
+//
+//	go build -o /tmp/safeload ./cmd/safeload
+//	go run ./cmd/loadgen -bin /tmp/safeload -clients 64 -duration 10s
+//
+// Against a serve you started: SLACK_SIGNING_SECRET from the environment,
+// -url http://127.0.0.1:8080, and the admin in SAFELOAD_ADMINS as -admin.
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type config struct {
+	url      string
+	bin      string
+	clients  int
+	duration time.Duration
+	max      int64
+	team     int
+	admin    string
+	secret   string
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	fs.StringVar(&c.url, "url", "", "base URL of a running safeload serve (its SLACK_SIGNING_SECRET must be in the environment)")
+	fs.StringVar(&c.bin, "bin", "", "path of a safeload binary to start on a temporary store instead of -url")
+	fs.IntVar(&c.clients, "clients", 64, "concurrent clients")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to send requests")
+	fs.Int64Var(&c.max, "max", 200000, "stop after this many requests")
+	fs.IntVar(&c.team, "team", 45, "practitioners in the load-test team")
+	fs.StringVar(&c.admin, "admin", "ULOADADMIN", "Slack user ID of an admin (in SAFELOAD_ADMINS)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if (c.url == "") == (c.bin == "") {
+		fmt.Fprintln(stderr, "loadgen: give exactly one of -url or -bin")
+		return 2
+	}
+	if c.clients < 1 || c.duration <= 0 || c.max < 1 || c.team < 1 {
+		fmt.Fprintln(stderr, "loadgen: -clients, -duration, -max and -team must be positive")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.duration+2*time.Minute)
+	defer cancel()
+	c.secret = os.Getenv("SLACK_SIGNING_SECRET")
+	if c.bin != "" {
+		stop, err := c.spawn(ctx, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadgen:", err)
+			return 1
+		}
+		defer stop()
+	}
+	if c.secret == "" {
+		fmt.Fprintln(stderr, "loadgen: SLACK_SIGNING_SECRET is not set")
+		return 2
+	}
+	l := &load{cfg: c, http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients * 2}}}
+	if err := l.setup(ctx); err != nil {
+		fmt.Fprintln(stderr, "loadgen: setting up the team:", err)
+		return 1
+	}
+	res := l.drive(ctx)
+	res.print(stdout, c)
+	if res.errors > 0 {
+		return 1
+	}
+	return 0
+}
+
+// spawn starts `safeload serve` on a temporary store with a fake Slack API.
+func (c *config) spawn(ctx context.Context, stderr io.Writer) (func(), error) {
+	dir, err := os.MkdirTemp("", "loadgen-")
+	if err != nil {
+		return nil, err
+	}
+	fake := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","user":{"id":"U1","name":"x"}}`)
+	})}
+	fln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = fake.Serve(fln) }()
+	c.secret = "loadgen-signing-secret"
+	// A free port for serve, then wait for its /healthz.
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := pl.Addr().String()
+	pl.Close()
+	cmd := exec.CommandContext(ctx, c.bin, "serve")
+	cmd.Env = append(os.Environ(),
+		"SAFELOAD_DB="+filepath.Join(dir, "load.db"), "SAFELOAD_ADDR="+addr, "SAFELOAD_ADMINS=slack:"+c.admin,
+		"SLACK_BOT_TOKEN=xoxb-loadgen", "SLACK_SIGNING_SECRET="+c.secret, "SLACK_API_URL=http://"+fln.Addr().String()+"/",
+		"SAFELOAD_LOG_LEVEL=warning", "SAFELOAD_ADMIN_SOCKET="+filepath.Join(dir, "a.sock"))
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c.url = "http://" + addr
+	up := false
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(c.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			up = true
+			break
+		}
+	}
+	if !up {
+		_ = cmd.Process.Kill()
+		return nil, errors.New("safeload serve did not start")
+	}
+	return func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(12 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		_ = fake.Close()
+		os.RemoveAll(dir)
+	}, nil
+}
+
+type load struct {
+	cfg  config
+	http *http.Client
+	seq  atomic.Int64
+}
+
+const channel = "CLOADTEST"
+
+func user(i int) string { return fmt.Sprintf("UP%03d", i) }
+func manager() string   { return "UMANAGER" }
+
+// send posts one signed slash command and returns the answer's text.
+func (l *load) send(ctx context.Context, userID, command, text string) (string, error) {
+	n := l.seq.Add(1)
+	form := url.Values{
+		"token": {"x"}, "team_id": {"TLOAD"}, "team_domain": {"load"}, "channel_id": {channel}, "channel_name": {"load"},
+		"user_id": {userID}, "user_name": {strings.ToLower(userID)}, "command": {"/" + command}, "text": {text},
+		"response_url": {l.cfg.url + "/loadgen-nowhere"}, "trigger_id": {strconv.FormatInt(n, 10)},
+	}
+	body := form.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(l.cfg.secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.url+"/slack/commands", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := l.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return string(b), fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, b)
+	}
+	return string(b), nil
+}
+
+// setup creates the team: a manager, the practitioners, and nothing queued.
+func (l *load) setup(ctx context.Context) error {
+	steps := [][3]string{{l.cfg.admin, "caseload", "setup Load Test " + time.Now().Format("150405.000")},
+		{l.cfg.admin, "caseload", fmt.Sprintf("add <@%s|manager> manager", manager())}}
+	for i := 0; i < l.cfg.team; i++ {
+		steps = append(steps, [3]string{manager(), "caseload", fmt.Sprintf("add <@%s|p%d> practitioner", user(i), i)})
+	}
+	for _, s := range steps {
+		out, err := l.send(ctx, s[0], s[1], s[2])
+		if err != nil {
+			return fmt.Errorf("/%s %s: %w", s[1], s[2], err)
+		}
+		if strings.Contains(out, "already belongs") {
+			return errors.New("the load-test channel already has a team: use a fresh store")
+		}
+	}
+	return nil
+}
+
+type sample struct {
+	kind string
+	d    time.Duration
+	err  bool
+}
+
+type results struct {
+	elapsed  time.Duration
+	by       map[string][]time.Duration
+	errors   int
+	total    int
+	firstErr string
+}
+
+// drive runs the clients until the duration or the request cap.
+func (l *load) drive(ctx context.Context) *results {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.duration)
+	defer cancel()
+	var count atomic.Int64
+	samples := make(chan sample, 4096)
+	var wg sync.WaitGroup
+	start := time.Now()
+	var firstErr atomic.Value
+	for ci := 0; ci < l.cfg.clients; ci++ {
+		wg.Add(1)
+		go func(ci int) {
+			defer wg.Done()
+			for k := 0; ; k++ {
+				if ctx.Err() != nil || count.Load() >= l.cfg.max {
+					return
+				}
+				p := user((ci + k) % l.cfg.team)
+				var steps [][3]string
+				switch k % 5 {
+				case 0, 1:
+					steps = [][3]string{{p, "capacity", ""}}
+				case 2:
+					steps = [][3]string{{p, "caseload", "board"}}
+				case 3:
+					steps = [][3]string{{p, "capacity", "hours 1 load test"}}
+				case 4:
+					ref := fmt.Sprintf("L-%d-%d", ci, k)
+					steps = [][3]string{{manager(), "caseload", "case add " + ref + " cin"}, {manager(), "allocate", ref + " <@" + p + ">"},
+						{p, "allocate", "accept " + ref}, {manager(), "caseload", "case close " + ref}}
+				}
+				for _, s := range steps {
+					if count.Add(1) > l.cfg.max {
+						return
+					}
+					kind := s[1] + " " + strings.Fields(s[2] + " x")[0]
+					if s[2] == "" {
+						kind = s[1]
+					}
+					t0 := time.Now()
+					_, err := l.send(ctx, s[0], s[1], s[2])
+					if err != nil && ctx.Err() != nil {
+						return
+					}
+					if err != nil {
+						firstErr.CompareAndSwap(nil, err.Error())
+					}
+					samples <- sample{kind: kind, d: time.Since(t0), err: err != nil}
+				}
+			}
+		}(ci)
+	}
+	go func() { wg.Wait(); close(samples) }()
+	res := &results{by: map[string][]time.Duration{}}
+	for s := range samples {
+		res.total++
+		if s.err {
+			res.errors++
+			continue
+		}
+		res.by[s.kind] = append(res.by[s.kind], s.d)
+		res.by["all"] = append(res.by["all"], s.d)
+	}
+	res.elapsed = time.Since(start)
+	if v := firstErr.Load(); v != nil {
+		res.firstErr = v.(string)
+	}
+	return res
+}
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	i := int(float64(len(ds)-1) * p)
+	return ds[i]
+}
+
+func (r *results) print(w io.Writer, c config) {
+	fmt.Fprintf(w, "safeload load: %d clients, %s, %d requests, %d errors, %.0f requests/s\n",
+		c.clients, r.elapsed.Round(time.Millisecond), r.total, r.errors, float64(r.total)/r.elapsed.Seconds())
+	kinds := make([]string, 0, len(r.by))
+	for k := range r.by {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	fmt.Fprintf(w, "%-22s %8s %9s %9s %9s %9s\n", "command", "count", "per s", "p50", "p95", "p99")
+	for _, k := range kinds {
+		ds := r.by[k]
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		fmt.Fprintf(w, "%-22s %8d %9.0f %9s %9s %9s\n", k, len(ds), float64(len(ds))/r.elapsed.Seconds(),
+			pct(ds, .5).Round(10*time.Microsecond), pct(ds, .95).Round(10*time.Microsecond), pct(ds, .99).Round(10*time.Microsecond))
+	}
+	if r.firstErr != "" {
+		fmt.Fprintf(w, "first error: %s\n", r.firstErr)
+	}
+}
