@@ -90,8 +90,3 @@ func (c *cli) fail(code int, format string, args ...any) int {
 	fmt.Fprintf(c.stderr, "safeload: "+format+"\n", args...)
 	return code
 }
-
-// notYet answers for a sub-command that this build does not have.
-func (c *cli) notYet(name string) int {
-	return c.fail(exitFailed, "%s is not available in this build yet", name)
-}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/safeload/safeload/adapters/slack/fakeslack"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/store"
 )
@@ -238,5 +239,38 @@ func TestBackupWhileServeRunsAndCheck(t *testing.T) {
 	_, _, code = safeload(t, "", nil, "check", filepath.Join(dir, "nothing.db"))
 	if code != 1 {
 		t.Fatalf("check of a missing file exit %d, want 1", code)
+	}
+}
+
+// The metrics move with real commands: parse /metrics before and after.
+func TestMetricsCountCommands(t *testing.T) {
+	fake := fakeslack.New()
+	t.Cleanup(fake.Close)
+	s := startSlackServe(t, map[string]string{
+		"SAFELOAD_DB": filepath.Join(t.TempDir(), "m.db"), "SAFELOAD_ADDR": "127.0.0.1:0", "SAFELOAD_ADMINS": "slack:UADMIN",
+		"SLACK_BOT_TOKEN": "xoxb-m", "SLACK_SIGNING_SECRET": "m-secret", "SLACK_API_URL": fake.APIURL(),
+	})
+	s.fake = fake
+	before := scrape(t, s.url)
+	s.command(t, "UADMIN", "caseload", "setup Metrics Team")
+	s.command(t, "UADMIN", "caseload", "add <@UMEG|meg> manager")
+	s.command(t, "UMEG", "caseload", "board")
+	s.command(t, "UNOBODY", "allocate", "")
+	after := scrape(t, s.url)
+	for _, tc := range []struct {
+		command, outcome string
+		want             float64
+	}{{"caseload.setup", "ok", 1}, {"caseload.add", "ok", 1}, {"caseload.board", "ok", 1}, {"allocate.queue", "forbidden", 1}} {
+		got := after["safeload_commands_total"].sum("command", tc.command, "outcome", tc.outcome) -
+			before["safeload_commands_total"].sum("command", tc.command, "outcome", tc.outcome)
+		if got != tc.want {
+			t.Errorf("safeload_commands_total{command=%q,outcome=%q} moved by %g, want %g", tc.command, tc.outcome, got, tc.want)
+		}
+	}
+	if got := after["safeload_members"].sum("team", "metrics-team"); got != 0 {
+		t.Errorf("a team with no practitioners has %g members rated", got)
+	}
+	if _, ok := after["safeload_request_duration_seconds"]; !ok {
+		t.Error("no latency histogram")
 	}
 }

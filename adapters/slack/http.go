@@ -1,0 +1,113 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+
+	slackgo "github.com/slack-go/slack"
+)
+
+// maxBody is the largest request body read; Slack's are a few kilobytes.
+const maxBody = 1 << 20
+
+// CommandsHandler serves POST /slack/commands.
+func (a *Adapter) CommandsHandler() http.Handler {
+	return a.signed(func(w http.ResponseWriter, r *http.Request, form url.Values) {
+		in, ok := fromCommand(slashCommand(form))
+		if !ok {
+			http.Error(w, "not a slash command", http.StatusBadRequest)
+			return
+		}
+		a.answer(r.Context(), w, in)
+	})
+}
+
+// InteractionsHandler serves POST /slack/interactions.
+func (a *Adapter) InteractionsHandler() http.Handler {
+	return a.signed(func(w http.ResponseWriter, r *http.Request, form url.Values) {
+		var cb slackgo.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+			http.Error(w, "bad interaction payload", http.StatusBadRequest)
+			return
+		}
+		in, ok := fromInteraction(cb)
+		if !ok {
+			// Not a button of ours (a shortcut, a modal): acknowledge, do nothing.
+			a.log.WithField("type", cb.Type).Debug("slack: interaction ignored")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		a.answer(r.Context(), w, in)
+	})
+}
+
+// answer writes the immediate answer, then sends the rest.
+func (a *Adapter) answer(ctx context.Context, w http.ResponseWriter, in inbound) {
+	first, then := a.respond(ctx, in)
+	if first != nil {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(first)
+	} else {
+		w.WriteHeader(http.StatusOK)
+	}
+	// Slack should have the answer before anything sent after it.
+	_ = http.NewResponseController(w).Flush()
+	go then()
+}
+
+// signed checks the signature before anything else: a request that is
+// unsigned, wrongly signed or stale gets 401 and reaches nothing.
+func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Values)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(HeaderSignature) == "" || r.Header.Get(HeaderTimestamp) == "" {
+			a.refuse(w, r, errUnsigned)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "cannot read the request", http.StatusBadRequest)
+			return
+		}
+		if err := a.verify.Check(r.Header, body); err != nil {
+			a.refuse(w, r, err)
+			return
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "bad form body", http.StatusBadRequest)
+			return
+		}
+		next(w, r, form)
+	})
+}
+
+func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, why error) {
+	a.log.WithField("path", r.URL.Path).WithField("reason", why.Error()).Warn("slack: unsigned or badly signed request refused")
+	http.Error(w, "invalid signature", http.StatusUnauthorized)
+}
+
+// slashCommand reads the form Slack posts for a slash command.
+func slashCommand(f url.Values) slackgo.SlashCommand {
+	return slackgo.SlashCommand{
+		TeamID:      f.Get("team_id"),
+		TeamDomain:  f.Get("team_domain"),
+		ChannelID:   f.Get("channel_id"),
+		ChannelName: f.Get("channel_name"),
+		UserID:      f.Get("user_id"),
+		UserName:    f.Get("user_name"),
+		Command:     f.Get("command"),
+		Text:        f.Get("text"),
+		ResponseURL: f.Get("response_url"),
+		TriggerID:   f.Get("trigger_id"),
+		APIAppID:    f.Get("api_app_id"),
+	}
+}

@@ -1,0 +1,418 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/safeload/safeload/adapters/slack/fakeslack"
+	"github.com/safeload/safeload/internal/delivery"
+	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/store"
+	"github.com/safeload/safeload/prompts"
+)
+
+// escCLI runs a sub-command in-process with the given environment.
+func escCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return env[k] }}
+	code = c.run(args)
+	return out.String(), errb.String(), code
+}
+
+// escSetUp makes a team in a store file through the real engine: north
+// (channel slack:CNORTH), Meg the manager, Alice and Bo, Sam the service
+// manager, two cases (one allocated to Alice), and lets fn do more.
+func escSetUp(t *testing.T, path string, fn func(do func(as, command, text string))) {
+	t.Helper()
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pol := domain.DefaultPolicy()
+	p := prompts.MustLoad()
+	loc, _ := time.LoadLocation("Europe/London")
+	eng := engine.New(st, &pol, p, loc, []domain.PersonID{"slack:UADMIN"})
+	do := func(as, command, text string) {
+		t.Helper()
+		resp := eng.Handle(context.Background(), engine.Request{Platform: "slack", Channel: "slack:CNORTH", Caller: domain.PersonID("slack:" + as), Command: command, Text: text})
+		if resp.Code != "" {
+			t.Fatalf("/%s %s: %s %+v", command, text, resp.Code, resp.Messages)
+		}
+	}
+	do("UADMIN", "caseload", "setup North")
+	do("UADMIN", "caseload", "add <@UMEG|Meg Moss> manager")
+	do("UADMIN", "caseload", "add <@UALICE|Alice Adams> practitioner")
+	do("UADMIN", "caseload", "add <@UBO|Bo Brown> asye")
+	do("UADMIN", "caseload", "service-manager <@USAM|Sam Shah>")
+	do("UMEG", "caseload", "case add C-1 cp court")
+	do("UMEG", "caseload", "case add C-2 proceedings")
+	do("UMEG", "allocate", "C-1 <@UALICE>")
+	do("UALICE", "allocate", "accept C-1")
+	if fn != nil {
+		fn(do)
+	}
+	// Deliver nothing: empty the outbox, as if serve had sent it all.
+	if err := st.Update(func(tx domain.Tx) error {
+		items, err := tx.Outbox(0)
+		for _, it := range items {
+			if err := tx.DeleteOutboxItem(it.ID); err != nil {
+				return err
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func escFileSum(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+func TestDigestDryRunPrintsAndChangesNothing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "safeload.db")
+	escSetUp(t, db, func(do func(as, command, text string)) {
+		do("UALICE", "capacity", "hours 2.5 court statement")
+	})
+	env := map[string]string{"SAFELOAD_DB": db}
+	before := escFileSum(t, db)
+
+	out, errOut, code := escCLI(t, env, "digest", "--dry-run")
+	if code != exitOK {
+		t.Fatalf("digest --dry-run exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"to slack:CNORTH", "North: weekly digest, week of",
+		"Alice Adams: ", "Bo Brown (ASYE): ", "C-2: proceedings", "high risk",
+		"Alice Adams: 2.5 hours",
+		"to slack:USAM (privately)", "Your team: weekly digest",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if escFileSum(t, db) != before {
+		t.Fatal("--dry-run changed the store file")
+	}
+
+	out, _, code = escCLI(t, env, "digest", "--dry-run", "--team", "north")
+	if code != exitOK || strings.Contains(out, "USAM") || !strings.Contains(out, "North: weekly digest") {
+		t.Errorf("--team north exited %d:\n%s", code, out)
+	}
+	_, errOut, code = escCLI(t, env, "digest", "--dry-run", "--team", "south")
+	if code != exitFailed || !strings.Contains(errOut, `no team with ID "south"`) || !strings.Contains(errOut, "north") {
+		t.Errorf("unknown team exited %d: %s", code, errOut)
+	}
+	if escFileSum(t, db) != before {
+		t.Fatal("a dry run changed the store file")
+	}
+	if _, errOut, code := escCLI(t, env, "digest", "extra"); code != exitUsage {
+		t.Errorf("digest extra exited %d: %s", code, errOut)
+	}
+	if _, errOut, code := escCLI(t, map[string]string{"SAFELOAD_DB": filepath.Join(t.TempDir(), "none.db")}, "digest", "--dry-run"); code != exitFailed || !strings.Contains(errOut, "no store") {
+		t.Errorf("dry run without a store exited %d: %s", code, errOut)
+	}
+}
+
+func TestDigestWithoutPlatformsWaitsInTheOutbox(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "safeload.db")
+	escSetUp(t, db, nil)
+	env := map[string]string{"SAFELOAD_DB": db}
+	out, errOut, code := escCLI(t, env, "digest")
+	if code != exitOK || !strings.Contains(out, "wait in the outbox") || !strings.Contains(out, "safeload serve") {
+		t.Fatalf("digest exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var items []*domain.OutboxItem
+	var snaps []string
+	_ = st.View(func(tx domain.Tx) error {
+		items, _ = tx.Outbox(0)
+		snaps, _ = tx.StateKeys("snap:north:")
+		return nil
+	})
+	if len(items) != 2 || items[0].Dest != "slack:CNORTH" || items[0].Kind != "digest" || items[1].Dest != "slack:USAM" ||
+		items[0].Message.Audience != domain.ToChannel || items[1].Message.Audience != domain.ToPerson {
+		var got []string
+		for _, it := range items {
+			got = append(got, it.Kind+"→"+it.Dest)
+		}
+		t.Fatalf("outbox after digest: %v", got)
+	}
+	if len(snaps) != 1 {
+		t.Errorf("the week's snapshot was not kept: %v", snaps)
+	}
+}
+
+// escCapture is a Sender that records what it is given, with the time.
+type escCapture struct {
+	mu   sync.Mutex
+	got  []escCaptured
+	note chan struct{}
+}
+
+type escCaptured struct {
+	at   time.Time
+	dest string
+	msg  domain.Message
+}
+
+func (c *escCapture) Send(_ context.Context, dest string, m domain.Message) error {
+	c.mu.Lock()
+	c.got = append(c.got, escCaptured{time.Now(), dest, m})
+	c.mu.Unlock()
+	select {
+	case c.note <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// pings are the escalations of concern #1 sent so far.
+func (c *escCapture) pings() []escCaptured {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []escCaptured
+	for _, g := range c.got {
+		for _, b := range g.msg.Buttons {
+			if b.ActionID == "ack:1" && strings.Contains(g.msg.Title, "not acknowledged") {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// waitPings waits for n pings, at most within.
+func (c *escCapture) waitPings(t *testing.T, n int, within time.Duration) []escCaptured {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		if got := c.pings(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-c.note:
+		case <-deadline:
+			t.Fatalf("%d escalations within %s, want %d", len(c.pings()), within, n)
+		}
+	}
+}
+
+// TestEscalationEndToEnd runs the wiring serve uses — the configuration,
+// schedulerFor and the outbox loop — on the real clock with
+// SAFELOAD_ACK_WITHIN=2s and SAFELOAD_ESCALATE_EVERY=2s, with a capturing
+// sender in place of a chat platform, so it also times each ping.
+func TestEscalationEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for about 10 s of real time")
+	}
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "safeload.db")
+	escSetUp(t, db, nil)
+	env := map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ACK_WITHIN": "2s", "SAFELOAD_ESCALATE_EVERY": "2s",
+		"SAFELOAD_ADMINS": "slack:UADMIN", "SAFELOAD_LOG_LEVEL": "warn"}
+	var errb bytes.Buffer
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb,
+		getenv: func(k string) string { return env[k] }}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.openApp(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	sink := &escCapture{note: make(chan struct{}, 1)}
+	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log, Fallback: sink}
+	a.engine.Wake = loop.Wake
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); loop.Run(ctx) }()
+	go func() {
+		defer wg.Done()
+		if err := schedulerFor(a, loop.Wake)(ctx); err != nil {
+			t.Errorf("scheduler: %v", err)
+		}
+	}()
+	defer func() { cancel(); wg.Wait() }()
+
+	raised := time.Now()
+	resp := a.engine.Handle(ctx, engine.Request{Platform: "slack", Channel: "slack:CNORTH", Caller: "slack:UALICE", Command: "capacity", Text: "concern I cannot take the court work on"})
+	if resp.Code != "" {
+		t.Fatalf("concern: %s %+v", resp.Code, resp.Messages)
+	}
+
+	got := sink.waitPings(t, 1, 5*time.Second)
+	if got[0].dest != "slack:USAM" || got[0].msg.Audience != domain.ToPerson {
+		t.Fatalf("first ping went to %s (%s), want the service manager privately", got[0].dest, got[0].msg.Audience)
+	}
+	if early := got[0].at.Sub(raised); early < 2*time.Second {
+		t.Fatalf("first ping %s after the concern, before SAFELOAD_ACK_WITHIN", early)
+	}
+	got = sink.waitPings(t, 2, 5*time.Second)
+	if gap := got[1].at.Sub(got[0].at); gap < 2*time.Second {
+		t.Fatalf("second ping %s after the first, before SAFELOAD_ESCALATE_EVERY", gap)
+	}
+
+	// The service manager presses Acknowledge on the ping.
+	resp = a.engine.Handle(ctx, engine.Request{Platform: "slack", Channel: "slack:DUSAM", Caller: "slack:USAM", Action: got[1].msg.Buttons[0].ActionID})
+	if resp.Code != "" {
+		t.Fatalf("acknowledge: %s %+v", resp.Code, resp.Messages)
+	}
+	n := len(sink.pings())
+	quiet := time.After(4500 * time.Millisecond) // more than two intervals
+	for {
+		select {
+		case <-sink.note:
+			if len(sink.pings()) > n {
+				t.Fatalf("pinged after the acknowledgement: %d pings", len(sink.pings()))
+			}
+			continue
+		case <-quiet:
+		}
+		break
+	}
+	if strings.Contains(errb.String(), "level=error") {
+		t.Errorf("errors logged:\n%s", errb.String())
+	}
+}
+
+// TestSlackEscalationEndToEnd is the same through `safeload serve` and a
+// fake Slack: the service manager is pinged by DM within a few seconds,
+// again after the interval, and never after pressing Acknowledge.
+func TestSlackEscalationEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for about 10 s of real time")
+	}
+	t.Parallel()
+	fake := fakeslack.New()
+	t.Cleanup(fake.Close)
+	s := startSlackServe(t, map[string]string{
+		"SAFELOAD_DB":             filepath.Join(t.TempDir(), "safeload.db"),
+		"SAFELOAD_ADDR":           "127.0.0.1:0",
+		"SAFELOAD_ADMINS":         "slack:UADMIN",
+		"SAFELOAD_ACK_WITHIN":     "2s",
+		"SAFELOAD_ESCALATE_EVERY": "2s",
+		"SLACK_BOT_TOKEN":         "xoxb-escalation",
+		"SLACK_SIGNING_SECRET":    "escalation-secret",
+		"SLACK_API_URL":           fake.APIURL(),
+	})
+	s.fake = fake
+	for _, cmd := range [][3]string{
+		{"UADMIN", "caseload", "setup North CIN"},
+		{"UADMIN", "caseload", "add <@UMEG|meg> manager"},
+		{"UADMIN", "caseload", "add <@UALICE|alice> practitioner"},
+		{"UADMIN", "caseload", "service-manager <@USAM|sam>"},
+	} {
+		s.command(t, cmd[0], cmd[1], cmd[2])
+	}
+	if a := s.command(t, "UALICE", "capacity", "concern Three court reports at once"); !strings.Contains(a.Text, "Concern #1") {
+		t.Fatalf("concern: %s", a.Text)
+	}
+	raised := time.Now()
+
+	// pings are the DMs to the service manager about concern #1, with when
+	// the test first saw each.
+	type ping struct {
+		seen    time.Time
+		buttons []fakeslack.Button
+	}
+	var pings []ping
+	poll := func() {
+		n := 0
+		for _, c := range fake.Calls() {
+			if c.Method != "chat.postMessage" || c.Channel != fakeslack.DMChannel("USAM") {
+				continue
+			}
+			text, buttons, err := fakeslack.Flatten(c.Blocks)
+			if err != nil || !strings.Contains(text, "#1 not acknowledged") {
+				continue
+			}
+			if n++; n > len(pings) {
+				pings = append(pings, ping{time.Now(), buttons})
+			}
+		}
+	}
+	waitPings := func(n int) {
+		t.Helper()
+		slackWaitFor(t, fmt.Sprintf("escalation %d", n), func() bool { poll(); return len(pings) >= n })
+	}
+	waitPings(1)
+	if d := pings[0].seen.Sub(raised); d < 2*time.Second || d > 6*time.Second {
+		t.Fatalf("first ping %s after the concern, want from 2 s (SAFELOAD_ACK_WITHIN) to a few seconds", d)
+	}
+	waitPings(2)
+	if d := pings[1].seen.Sub(pings[0].seen); d < 1900*time.Millisecond {
+		t.Fatalf("second ping %s after the first, want SAFELOAD_ESCALATE_EVERY (2 s)", d)
+	}
+	var ack fakeslack.Button
+	for _, b := range pings[1].buttons {
+		if b.Label == "Acknowledge" {
+			ack = b
+		}
+	}
+	if ack.ActionID == "" {
+		t.Fatalf("the ping has no Acknowledge button: %+v", pings[1].buttons)
+	}
+	if a := s.press(t, "USAM", ack); !strings.Contains(a.Text, "You acknowledged concern #1") {
+		t.Fatalf("acknowledge: %+v", a)
+	}
+	n := len(pings)
+	quiet := time.Now().Add(4500 * time.Millisecond) // more than two intervals
+	for time.Now().Before(quiet) {
+		poll()
+		if len(pings) > n {
+			t.Fatalf("pinged after the acknowledgement (%d pings)", len(pings))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestDigestDeliversThroughSlack(t *testing.T) {
+	fake := fakeslack.New()
+	t.Cleanup(fake.Close)
+	db := filepath.Join(t.TempDir(), "safeload.db")
+	escSetUp(t, db, nil)
+	env := map[string]string{"SAFELOAD_DB": db, "SLACK_BOT_TOKEN": "xoxb-digest", "SLACK_SIGNING_SECRET": "digest-secret",
+		"SLACK_API_URL": fake.APIURL(), "SAFELOAD_LOG_LEVEL": "warn"}
+	out, errOut, code := escCLI(t, env, "digest")
+	if code != exitOK || !strings.Contains(out, "delivered 2 of 2 messages") {
+		t.Fatalf("digest exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	var toChannel, toSM bool
+	for _, c := range fake.Calls() {
+		text, _, _ := fakeslack.Flatten(c.Blocks)
+		if c.Method != "chat.postMessage" {
+			continue
+		}
+		toChannel = toChannel || c.Channel == "CNORTH" && strings.Contains(text, "North: weekly digest") && strings.Contains(text, "Alice Adams")
+		toSM = toSM || c.Channel == fakeslack.DMChannel("USAM") && strings.Contains(text, "Your team: weekly digest")
+	}
+	if !toChannel || !toSM {
+		t.Fatalf("posted to the channel: %v, to the service manager: %v; calls: %+v", toChannel, toSM, fake.Calls())
+	}
+}

@@ -1,0 +1,162 @@
+package digest
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// Snapshot is a team's figures as they stood in one week: what the next
+// week's digest compares with, and the record the long over-capacity clock
+// counts weeks on. It is kept in the store's state under SnapshotKey.
+type Snapshot struct {
+	Team string      `json:"team"`
+	Week domain.Date `json:"week"` // the Monday of the week, local time
+	At   time.Time   `json:"at"`   // when the figures were taken
+
+	Load          float64 `json:"load"`
+	Capacity      float64 `json:"capacity"`
+	Percent       float64 `json:"percent"`
+	Green         int     `json:"green"`
+	Amber         int     `json:"amber"`
+	Red           int     `json:"red"`
+	Practitioners int     `json:"practitioners"`
+	AverageCases  float64 `json:"average_cases"`
+	AveragePoints float64 `json:"average_points"`
+	Queued        int     `json:"queued"`
+	OpenConcerns  int     `json:"open_concerns"`
+
+	Members []MemberSnapshot `json:"members"`
+}
+
+// MemberSnapshot is one case-carrying member's figures in a snapshot.
+type MemberSnapshot struct {
+	Person   domain.PersonID `json:"person"`
+	Name     string          `json:"name,omitempty"`
+	Load     float64         `json:"load"`
+	Capacity float64         `json:"capacity"`
+	Percent  float64         `json:"percent"`
+	Cases    int             `json:"cases"`
+	RAG      domain.RAG      `json:"rag"`
+}
+
+// Over reports whether the member was at or over percent: any load with no
+// capacity counts as over, as it is red.
+func (m MemberSnapshot) Over(percent float64) bool {
+	if m.Capacity <= 0 {
+		return m.Load > 0
+	}
+	return m.Percent >= percent
+}
+
+// Member finds a person in the snapshot.
+func (s *Snapshot) Member(p domain.PersonID) (MemberSnapshot, bool) {
+	for _, m := range s.Members {
+		if m.Person == p {
+			return m, true
+		}
+	}
+	return MemberSnapshot{}, false
+}
+
+// snapshotPrefix starts every snapshot key of a team. Team IDs are slugs
+// (no colon), so one team's prefix never matches another's keys.
+func snapshotPrefix(team string) string { return "snap:" + team + ":" }
+
+// SnapshotKey is the state key of a team's snapshot for the week starting
+// on the Monday week: "snap:<team>:<YYYY-MM-DD>", which sorts by week.
+func SnapshotKey(team string, week domain.Date) string { return snapshotPrefix(team) + string(week) }
+
+// WeekOf is the Monday of t's week in loc, as a date.
+func WeekOf(t time.Time, loc *time.Location) domain.Date {
+	return domain.DateOf(domain.WeekStart(t, loc))
+}
+
+// TakeSnapshot computes a team's figures at now (without storing them).
+func TakeSnapshot(tx domain.Tx, pol *domain.Policy, loc *time.Location, team *domain.Team, now time.Time) (*Snapshot, error) {
+	r, err := (&Builder{Policy: pol, Loc: loc}).Team(tx, team, now)
+	if err != nil {
+		return nil, err
+	}
+	snap := snapshotOf(team.ID, WeekOf(now, loc), now, r.S)
+	snap.OpenConcerns = len(r.Concerns)
+	return snap, nil
+}
+
+func snapshotOf(team string, week domain.Date, now time.Time, s domain.TeamSummary) *Snapshot {
+	snap := &Snapshot{Team: team, Week: week, At: now.UTC(),
+		Load: s.Load, Capacity: s.Capacity, Percent: s.Percent,
+		Green: s.Green, Amber: s.Amber, Red: s.Red, Practitioners: s.Practitioners,
+		AverageCases: s.AverageCases, AveragePoints: s.AveragePoints, Queued: s.Queued}
+	for _, w := range s.Workloads {
+		snap.Members = append(snap.Members, MemberSnapshot{Person: w.Person, Name: w.Name, Load: w.Load,
+			Capacity: w.Capacity, Percent: w.Percent, Cases: w.Cases, RAG: w.RAG})
+	}
+	return snap
+}
+
+// EnsureSnapshot stores the team's snapshot for now's week unless one is
+// there already; created says whether it wrote one. The first figures of a
+// week stand for it, so the snapshot is not rewritten as the week goes on.
+func EnsureSnapshot(tx domain.Tx, pol *domain.Policy, loc *time.Location, team *domain.Team, now time.Time) (snap *Snapshot, created bool, err error) {
+	key := SnapshotKey(team.ID, WeekOf(now, loc))
+	var have Snapshot
+	if ok, err := tx.GetState(key, &have); err != nil {
+		return nil, false, err
+	} else if ok {
+		return &have, false, nil
+	}
+	snap, err = TakeSnapshot(tx, pol, loc, team, now)
+	if err != nil {
+		return nil, false, err
+	}
+	return snap, true, tx.PutState(key, snap)
+}
+
+// HasSnapshot reports whether the team's snapshot for now's week is stored.
+func HasSnapshot(tx domain.Tx, loc *time.Location, team string, now time.Time) (bool, error) {
+	var s Snapshot
+	return tx.GetState(SnapshotKey(team, WeekOf(now, loc)), &s)
+}
+
+// Snapshots lists a team's stored snapshots, oldest week first.
+func Snapshots(tx domain.Tx, team string) ([]*Snapshot, error) {
+	keys, err := tx.StateKeys(snapshotPrefix(team))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Snapshot, 0, len(keys))
+	for _, k := range keys {
+		var s Snapshot
+		if ok, err := tx.GetState(k, &s); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, &s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Week < out[j].Week })
+	return out, nil
+}
+
+// PreviousSnapshot is the team's latest snapshot of a week before week, or
+// nil when there is none.
+func PreviousSnapshot(tx domain.Tx, team string, week domain.Date) (*Snapshot, error) {
+	keys, err := tx.StateKeys(snapshotPrefix(team))
+	if err != nil {
+		return nil, err
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		if strings.TrimPrefix(keys[i], snapshotPrefix(team)) >= string(week) {
+			continue
+		}
+		var s Snapshot
+		if ok, err := tx.GetState(keys[i], &s); err != nil {
+			return nil, err
+		} else if ok {
+			return &s, nil
+		}
+	}
+	return nil, nil
+}
