@@ -203,7 +203,9 @@ func (l *Loop) tellAdmins(tx domain.Tx, it *domain.OutboxItem, err error) error 
 		if string(a) == it.Dest {
 			continue
 		}
-		n := &domain.OutboxItem{Dest: string(a), Kind: KindAdminNotice, Message: l.Notice(it, err)}
+		msg := l.Notice(it, err)
+		msg.Audience, msg.To = domain.ToPerson, string(a)
+		n := &domain.OutboxItem{Dest: string(a), Kind: KindAdminNotice, Message: msg}
 		if err := tx.Enqueue(n); err != nil {
 			return err
 		}
