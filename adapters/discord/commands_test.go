@@ -265,7 +265,7 @@ func TestTranslation(t *testing.T) {
 		{"caseload", "setup", []discordtest.Option{s("name", "North CIN")}, nil, "setup North CIN"},
 		{"caseload", "add", []discordtest.Option{u("user", alice), s("role", "practitioner"), n("fte", 0.8)}, []discordtest.User{alice}, "add " + am + " practitioner fte=0.8"},
 		{"caseload", "add", []discordtest.Option{u("user", admin), s("role", "manager")}, []discordtest.User{admin}, "add <@" + admin.ID + "|Admin> manager"},
-		{"caseload", "add", []discordtest.Option{u("user", spaced), s("role", "asye")}, []discordtest.User{spaced}, "add <@" + spaced.ID + "|cy.cole> asye"},
+		{"caseload", "add", []discordtest.Option{u("user", spaced), s("role", "asye")}, []discordtest.User{spaced}, "add <@" + spaced.ID + "|Cy Cole> asye"},
 		{"caseload", "add", []discordtest.Option{u("user", noName), s("role", "asye")}, nil, "add <@" + noName.ID + "> asye"},
 		{"caseload", "service-manager", []discordtest.Option{u("user", alice)}, []discordtest.User{alice}, "service-manager " + am},
 		{"caseload", "case-add", []discordtest.Option{s("ref", "C-7"), s("type", "cp"), s("factors", "court rural children=3")}, nil, "case add C-7 cp court rural children=3"},
