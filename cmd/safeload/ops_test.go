@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,5 +274,34 @@ func TestMetricsCountCommands(t *testing.T) {
 	}
 	if _, ok := after["safeload_request_duration_seconds"]; !ok {
 		t.Error("no latency histogram")
+	}
+}
+
+func TestHealthzIs503WhenAPlatformIsDown(t *testing.T) {
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
+		getenv: func(k string) string {
+			return map[string]string{"SAFELOAD_DB": filepath.Join(t.TempDir(), "h.db")}[k]
+		}}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.openApp(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	up := true
+	h := a.healthz([]*platform{{name: "slack", connected: func() bool { return up }}})
+	for _, tc := range []struct {
+		up   bool
+		want int
+	}{{true, 200}, {false, 503}} {
+		up = tc.up
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		if rec.Code != tc.want || !strings.Contains(rec.Body.String(), `"slack":`+fmt.Sprint(tc.up)) {
+			t.Errorf("connected=%v: %d %s", tc.up, rec.Code, rec.Body.String())
+		}
 	}
 }
