@@ -183,7 +183,7 @@ func (c *Console) show(m domain.Message, dest string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "── %s %s\n", header, strings.Repeat("─", max(0, 50-len([]rune(header)))))
 	if m.Title != "" {
-		fmt.Fprintf(&b, "%s%s\n", ragMark(m.RAG), strings.ToUpper(c.render(m.Title)))
+		fmt.Fprintf(&b, "%s%s\n", ragMark(m.RAG), c.render(m.Title))
 	}
 	if m.Text != "" {
 		fmt.Fprintln(&b, c.render(m.Text))

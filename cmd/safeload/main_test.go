@@ -49,17 +49,20 @@ func TestDemoPlaysAWholeMeeting(t *testing.T) {
 		t.Fatalf("demo exited %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
 	}
 	for _, step := range []string{
-		"ALLOCATION MEETING: NORTH CHILD IN NEED", // the queue
+		"Allocation meeting: North Child in Need", // the queue
 		"Suggest",           // with suggestions
 		"needs an override", // a proposal that needs an override
 		"Override: this is above the safe level",
-		"declined C-2003",             // a decline with a reason
-		"accepted C-2001",             // an accept
-		"MINUTES",                     // the minutes
-		"CONCERN #1 RECORDED",         // a capacity concern
-		"private message to Meg Moss", // told privately to the manager
-		"You acknowledged concern #1", // its acknowledgement
-		"CAPACITY BOARD",              // the board
+		"declined C-2003",                      // a decline with a reason
+		"accepted C-2001",                      // an accept
+		"Minutes: North Child in Need",         // the minutes
+		"Concern #1 recorded",                  // a capacity concern
+		"private message to Meg Moss",          // told privately to the manager
+		"Capacity concern #1 not acknowledged", // escalated to the service manager
+		"private message to Sara Shah",
+		"You acknowledged concern #1",                 // its acknowledgement
+		"North Child in Need: weekly digest, week of", // the digest
+		"capacity board",                              // the board
 		"End of the demo",
 	} {
 		if !strings.Contains(out, step) {
@@ -94,11 +97,11 @@ func TestConsoleAsSubprocess(t *testing.T) {
 		t.Fatalf("console exited %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
 	}
 	for _, want := range []string{
-		"WEST ADULTS IS SET UP",
+		"West Adults is set up",
 		"is in the queue: 10 points, high risk", // s42 8 + high_risk 2
 		"[1] Accept",
 		"accepted A-77",
-		"YOUR WORKLOAD",
+		"Your workload",
 		"private message to @meg", // the concern reaches the manager as a private message
 		"[3] Acknowledge",
 		"You acknowledged concern #1",
