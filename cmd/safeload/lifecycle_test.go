@@ -148,6 +148,18 @@ func TestSigtermUnderLoadLosesNothing(t *testing.T) {
 	}
 	time.Sleep(700 * time.Millisecond)
 
+	// The subprocess's metrics, parsed as Prometheus text, count the stream.
+	mu.Lock()
+	ackedSoFar := len(acked)
+	mu.Unlock()
+	fams := scrape(t, p.url)
+	if got := fams["safeload_commands_total"].sum("command", "capacity.hours", "outcome", "ok"); got < float64(ackedSoFar) {
+		t.Errorf("safeload_commands_total{capacity.hours,ok} = %g, but %d were acknowledged", got, ackedSoFar)
+	}
+	if got := fams["safeload_members"].sum("team", "stream-team"); got != clients {
+		t.Errorf("safeload_members for the team = %g, want %d", got, clients)
+	}
+
 	stopAt := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
