@@ -275,14 +275,7 @@ func (r *run) answerButton() error {
 
 // answerCommand handles /allocate accept REF and /allocate decline REF reason.
 func (r *run) answerCommand(accept bool) error {
-	c, err := r.findCase(r.c.ref)
-	if err != nil {
-		return err
-	}
-	if c.Proposal == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_proposal", "Ref", c.Ref))
-	}
-	p, err := r.proposal(c.Proposal)
+	_, p, err := r.caseProposal()
 	if err != nil {
 		return err
 	}
@@ -404,14 +397,7 @@ func (r *run) withdraw() error {
 	if err := r.requireManager("withdraw"); err != nil {
 		return err
 	}
-	c, err := r.findCase(r.c.ref)
-	if err != nil {
-		return err
-	}
-	if c.Proposal == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_proposal", "Ref", c.Ref))
-	}
-	p, err := r.proposal(c.Proposal)
+	c, p, err := r.caseProposal()
 	if err != nil {
 		return err
 	}
@@ -474,4 +460,17 @@ func (r *run) done() error {
 		Fields:   board.Fields,
 	})
 	return nil
+}
+
+// caseProposal is the command's case and the proposal it is waiting on.
+func (r *run) caseProposal() (*domain.Case, *domain.Proposal, error) {
+	c, err := r.findCase(r.c.ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Proposal == 0 {
+		return nil, nil, domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_proposal", "Ref", c.Ref))
+	}
+	p, err := r.proposal(c.Proposal)
+	return c, p, err
 }

@@ -231,10 +231,7 @@ func dedupe(in []string) []string {
 }
 
 func (r *run) caseClose() error {
-	if err := r.requireManager("case_close"); err != nil {
-		return err
-	}
-	c, err := r.findCase(r.c.ref)
+	c, err := r.managedCase("case_close")
 	if err != nil {
 		return err
 	}
@@ -286,10 +283,7 @@ func (r *run) closeProposal(c *domain.Case, s domain.ProposalStatus) error {
 }
 
 func (r *run) caseUpdate() error {
-	if err := r.requireManager("case_update"); err != nil {
-		return err
-	}
-	c, err := r.findCase(r.c.ref)
+	c, err := r.managedCase("case_update")
 	if err != nil {
 		return err
 	}
@@ -385,10 +379,7 @@ func contains(list []string, s string) bool {
 }
 
 func (r *run) caseInvolve() error {
-	if err := r.requireManager("case_involve"); err != nil {
-		return err
-	}
-	c, err := r.findCase(r.c.ref)
+	c, err := r.managedCase("case_involve")
 	if err != nil {
 		return err
 	}
@@ -461,4 +452,12 @@ func (r *run) caseShow() error {
 	}
 	r.toCaller(msg)
 	return nil
+}
+
+// managedCase is the command's case, for a manager of its team.
+func (r *run) managedCase(what string) (*domain.Case, error) {
+	if err := r.requireManager(what); err != nil {
+		return nil, err
+	}
+	return r.findCase(r.c.ref)
 }
