@@ -37,6 +37,7 @@ func TestBadConfigurationExits2NamingTheSetting(t *testing.T) {
 		{[]string{"SAFELOAD_ACK_WITHIN=two days"}, "SAFELOAD_ACK_WITHIN"},
 		{[]string{"SAFELOAD_ESCALATE_EVERY=-5s"}, "SAFELOAD_ESCALATE_EVERY"},
 		{[]string{"SAFELOAD_POLICY=" + filepath.Join(dir, "missing.yaml")}, "SAFELOAD_POLICY"},
+		{[]string{"SAFELOAD_POLICY=" + badPolicy(t, dir)}, "load_bands.amber_from"},
 		{[]string{"DISCORD_PUBLIC_KEY=not-hex"}, "DISCORD_PUBLIC_KEY"},
 		{[]string{"DISCORD_BOT_TOKEN=abc"}, "DISCORD_PUBLIC_KEY"},
 		{[]string{"SAFELOAD_ADMINS=U1"}, "SAFELOAD_ADMINS"},
@@ -304,4 +305,14 @@ func TestHealthzIs503WhenAPlatformIsDown(t *testing.T) {
 			t.Errorf("connected=%v: %d %s", tc.up, rec.Code, rec.Body.String())
 		}
 	}
+}
+
+// badPolicy writes a policy whose amber band starts above its red band.
+func badPolicy(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "bad-policy.yaml")
+	if err := os.WriteFile(p, []byte("load_bands:\n  amber_from: 120\n  red_from: 110\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
