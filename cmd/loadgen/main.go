@@ -226,6 +226,26 @@ func (l *load) setup(ctx context.Context) error {
 	return nil
 }
 
+// kindOf names a command in the report: the command and its verb
+// ("capacity hours", "caseload case add"); a proposal, /allocate REF
+// @user, is "allocate propose".
+func kindOf(command, text string) string {
+	f := strings.Fields(text)
+	switch {
+	case len(f) == 0:
+		return command
+	case command == "allocate" && f[0] != "accept":
+		return "allocate propose"
+	case command == "caseload" && f[0] == "case" && len(f) > 1:
+		return "caseload case " + f[1]
+	}
+	return command + " " + f[0]
+}
+
+// writes are the kinds that change the store.
+var writes = map[string]bool{"capacity hours": true, "caseload case add": true, "caseload case close": true,
+	"allocate propose": true, "allocate accept": true}
+
 type sample struct {
 	kind string
 	d    time.Duration
@@ -275,10 +295,7 @@ func (l *load) drive(ctx context.Context) *results {
 					if count.Add(1) > l.cfg.max {
 						return
 					}
-					kind := s[1] + " " + strings.Fields(s[2] + " x")[0]
-					if s[2] == "" {
-						kind = s[1]
-					}
+					kind := kindOf(s[1], s[2])
 					t0 := time.Now()
 					_, err := l.send(ctx, s[0], s[1], s[2])
 					if err != nil && ctx.Err() != nil {
@@ -333,6 +350,13 @@ func (r *results) print(w io.Writer, c config) {
 		fmt.Fprintf(w, "%-22s %8d %9.0f %9s %9s %9s\n", k, len(ds), float64(len(ds))/r.elapsed.Seconds(),
 			pct(ds, .5).Round(10*time.Microsecond), pct(ds, .95).Round(10*time.Microsecond), pct(ds, .99).Round(10*time.Microsecond))
 	}
+	nw := 0
+	for k, ds := range r.by {
+		if writes[k] {
+			nw += len(ds)
+		}
+	}
+	fmt.Fprintf(w, "writes (capacity hours, case add/close, allocate propose/accept): %.0f/s\n", float64(nw)/r.elapsed.Seconds())
 	if r.firstErr != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.firstErr)
 	}

@@ -88,7 +88,7 @@ func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
 			if err != nil {
 				return err
 			}
-			cs, err := tx.Cases(t.ID)
+			cs, err := openCases(tx, t.ID)
 			if err != nil {
 				return err
 			}
@@ -98,4 +98,15 @@ func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
 		return nil
 	})
 	return out, err
+}
+
+// openCases reads a team's open cases from the store's index when it has
+// one (closed cases pile up over the years and count for nothing).
+func openCases(tx domain.Tx, team string) ([]*domain.Case, error) {
+	if o, ok := tx.(interface {
+		OpenCases(team string) ([]*domain.Case, error)
+	}); ok {
+		return o.OpenCases(team)
+	}
+	return tx.Cases(team)
 }

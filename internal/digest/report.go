@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -86,18 +87,39 @@ type Change struct {
 	After  domain.Workload
 }
 
+// OpenCases lists a team's cases that are not closed: all a digest, a
+// snapshot or a clock counts. A store that keeps them apart (store.Tx) is
+// asked for them alone, without reading the closed cases, which pile up
+// over the years.
+func OpenCases(tx domain.Tx, team string) ([]*domain.Case, error) {
+	if o, ok := tx.(interface {
+		OpenCases(team string) ([]*domain.Case, error)
+	}); ok {
+		return o.OpenCases(team)
+	}
+	cs, err := tx.Cases(team)
+	return slices.DeleteFunc(cs, func(c *domain.Case) bool { return !c.Open() }), err
+}
+
 // Team works out a team's report at now.
 func (b *Builder) Team(tx domain.Tx, team *domain.Team, now time.Time) (*Report, error) {
-	now = now.In(b.Loc)
-	day := domain.DateOf(now)
 	members, err := tx.Members(team.ID)
 	if err != nil {
 		return nil, err
 	}
-	cases, err := tx.Cases(team.ID)
+	cases, err := OpenCases(tx, team.ID)
 	if err != nil {
 		return nil, err
 	}
+	return b.TeamFrom(tx, team, members, cases, now)
+}
+
+// TeamFrom is Team from the team's members and open cases as tx holds
+// them, for a caller that has read them already.
+func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Member, cases []*domain.Case, now time.Time) (*Report, error) {
+	now = now.In(b.Loc)
+	day := domain.DateOf(now)
+	var err error
 	names := map[domain.PersonID]string{}
 	for _, m := range members {
 		names[m.Person] = m.Name

@@ -115,6 +115,21 @@ func EnsureSnapshot(tx domain.Tx, pol *domain.Policy, loc *time.Location, team *
 	return snap, true, tx.PutState(key, snap)
 }
 
+// EnsureSnapshotOf is EnsureSnapshot with the figures of r, a report on
+// the team at now worked out in tx.
+func EnsureSnapshotOf(tx domain.Tx, loc *time.Location, r *Report) (snap *Snapshot, created bool, err error) {
+	key := SnapshotKey(r.Team.ID, WeekOf(r.Now, loc))
+	var have Snapshot
+	if ok, err := tx.GetState(key, &have); err != nil {
+		return nil, false, err
+	} else if ok {
+		return &have, false, nil
+	}
+	snap = snapshotOf(r.Team.ID, WeekOf(r.Now, loc), r.Now, r.S)
+	snap.OpenConcerns = len(r.Concerns)
+	return snap, true, tx.PutState(key, snap)
+}
+
 // HasSnapshot reports whether the team's snapshot for now's week is stored.
 func HasSnapshot(tx domain.Tx, loc *time.Location, team string, now time.Time) (bool, error) {
 	var s Snapshot

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -438,7 +439,22 @@ func (r *run) managers() ([]domain.PersonID, error) {
 	return out, nil
 }
 
-func (r *run) cases() ([]*domain.Case, error) { return r.tx.Cases(r.team.ID) }
+// openCaser is a store transaction that lists a team's open cases without
+// reading its closed ones (store.Tx does, from an index).
+type openCaser interface {
+	OpenCases(team string) ([]*domain.Case, error)
+}
+
+// cases are the current team's open cases: every figure the engine shows
+// is worked out from them, and closed cases, which pile up over the years,
+// count for nothing.
+func (r *run) cases() ([]*domain.Case, error) {
+	if o, ok := r.tx.(openCaser); ok {
+		return o.OpenCases(r.team.ID)
+	}
+	cs, err := r.tx.Cases(r.team.ID)
+	return slices.DeleteFunc(cs, func(c *domain.Case) bool { return !c.Open() }), err
+}
 
 // workload of one member now.
 func (r *run) workload(m *domain.Member) (domain.Workload, error) {

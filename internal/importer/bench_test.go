@@ -1,7 +1,6 @@
 package importer_test
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,21 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeload/safeload/internal/benchdata"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/importer"
 	"github.com/safeload/safeload/internal/store"
 )
 
-// The benchmark store: 1,000 teams, each a manager, 20 practitioners (two
-// of them ASYEs, some with reductions) and 300 cases (280 held, 20 queued):
-// 20,000 practitioners and 300,000 cases. It takes a while to build, so it
-// is built once per process, in a directory TestMain removes.
-const (
-	benchTeams         = 1000
-	benchPractitioners = 20
-	benchCases         = 300
-)
-
+// The benchmark store is benchdata's standard one: 1,000 teams, each a
+// manager, 20 practitioners (two of them ASYEs, some with reductions) and
+// 300 cases (280 held, 20 queued): 20,000 practitioners and 300,000 cases.
+// It takes a while to build, so it is built once per process, in a
+// directory TestMain removes.
 var (
 	benchOnce sync.Once
 	benchDir  string
@@ -51,67 +46,14 @@ func benchStore(b *testing.B) string {
 			return
 		}
 		benchPath = filepath.Join(benchDir, "bench.db")
-		benchErr = buildBenchStore(benchPath)
-		b.Logf("built %d teams, %d practitioners, %d cases in %v", benchTeams, benchTeams*benchPractitioners, benchTeams*benchCases, time.Since(start).Round(time.Millisecond))
+		benchErr = benchdata.Build(benchPath, benchdata.Teams, benchdata.Practitioners, benchdata.Cases)
+		b.Logf("built %d teams, %d practitioners, %d cases in %v", benchdata.Teams, benchdata.Teams*benchdata.Practitioners,
+			benchdata.Teams*benchdata.Cases, time.Since(start).Round(time.Millisecond))
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return benchPath
-}
-
-func buildBenchStore(path string) error {
-	st, err := store.Open(path, store.Options{NoSync: true})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	types := []string{"cp", "cin", "lac", "assessment", "proceedings", "care_leaver"}
-	factors := [][]string{nil, {"court"}, nil, {"rural"}, {"court", "high_risk"}, nil, {"noncooperation"}}
-	for t := range benchTeams {
-		err := st.Update(func(tx domain.Tx) error {
-			id := fmt.Sprintf("team-%04d", t)
-			if err := tx.PutTeam(&domain.Team{ID: id, Name: fmt.Sprintf("Team %d", t), CreatedAt: tx.Now()}); err != nil {
-				return err
-			}
-			if err := tx.PutMember(&domain.Member{Team: id, Person: domain.PersonID(fmt.Sprintf("slack:M%04d", t)), Name: "Manager", Role: domain.RoleManager, FTE: 1}); err != nil {
-				return err
-			}
-			people := make([]domain.PersonID, benchPractitioners)
-			for p := range benchPractitioners {
-				m := &domain.Member{Team: id, Person: domain.PersonID(fmt.Sprintf("slack:U%04d%02d", t, p)),
-					Name: fmt.Sprintf("Worker %d %d", t, p), Role: domain.RolePractitioner, FTE: 1, JoinedAt: tx.Now()}
-				if p < 2 {
-					m.Role = domain.RoleASYE
-				}
-				if p%5 == 0 {
-					m.FTE = 0.6
-					m.Reductions = []domain.Reduction{{Reason: "practice educator", Percent: 10, Until: "2030-01-01"}}
-				}
-				people[p] = m.Person
-				if err := tx.PutMember(m); err != nil {
-					return err
-				}
-			}
-			for c := range benchCases {
-				k := &domain.Case{Ref: fmt.Sprintf("C-%04d-%03d", t, c), Team: id, Type: types[c%len(types)],
-					Factors: factors[c%len(factors)], Children: c % 4, CreatedAt: tx.Now()}
-				if c < benchCases-20 {
-					k.Status, k.Holder, k.AllocatedAt = domain.CaseAllocated, people[c%benchPractitioners], tx.Now()
-				} else {
-					k.Status, k.QueuedSince = domain.CaseQueued, tx.Now()
-				}
-				if err := tx.PutCase(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // heapPeak samples the live heap while an export runs.

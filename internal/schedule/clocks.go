@@ -19,6 +19,23 @@ type teamRun struct {
 	members []*domain.Member
 	cases   []*domain.Case
 	loaded  bool
+	// rep is the team's report at now, once worked out: the week's
+	// snapshot and the digest are taken from the same figures.
+	rep *digest.Report
+}
+
+// report is the team's digest report at now, from the members and cases
+// the clocks read (none of the clocks changes either).
+func (t *teamRun) report() (*digest.Report, error) {
+	if t.rep != nil {
+		return t.rep, nil
+	}
+	if err := t.load(); err != nil {
+		return nil, err
+	}
+	r, err := (&digest.Builder{Policy: t.s.Policy, Loc: t.s.Loc}).TeamFrom(t.tx, t.team, t.members, t.cases, t.now)
+	t.rep = r
+	return r, err
 }
 
 func (t *teamRun) load() error {
@@ -29,7 +46,7 @@ func (t *teamRun) load() error {
 	if t.members, err = t.tx.Members(t.team.ID); err != nil {
 		return err
 	}
-	if t.cases, err = t.tx.Cases(t.team.ID); err != nil {
+	if t.cases, err = digest.OpenCases(t.tx, t.team.ID); err != nil {
 		return err
 	}
 	t.loaded = true
@@ -367,7 +384,11 @@ func (t *teamRun) snapshot() ([]firing, error) {
 		return nil, err
 	}
 	return []firing{{what: "snapshot", subject: string(digest.WeekOf(t.now, t.s.Loc)), apply: func() (int, error) {
-		_, created, err := digest.EnsureSnapshot(t.tx, t.s.Policy, t.s.Loc, t.team, t.now)
+		r, err := t.report()
+		if err != nil {
+			return 0, err
+		}
+		_, created, err := digest.EnsureSnapshotOf(t.tx, t.s.Loc, r)
 		if err != nil || !created {
 			return 0, err
 		}
@@ -429,4 +450,48 @@ func (t *teamRun) longOver() (int, error) {
 		fired++
 	}
 	return fired, nil
+}
+
+// ---- the weekly digest ----
+
+// digest posts the team's digest of the pass's slot, once, in the
+// transaction of the team's clocks and from the figures of its weekly
+// snapshot: a team set up after the slot waits for the next one.
+func (t *teamRun) digest() ([]firing, error) {
+	slot := t.s.slot
+	if slot.IsZero() || !t.team.CreatedAt.Before(slot) {
+		return nil, nil
+	}
+	key := digestKey(t.team.ID, slot)
+	if done, err := has(t.tx, key); err != nil || done {
+		return nil, err
+	}
+	var (
+		r    *digest.Report
+		msgs = make(chan []domain.Message, 1)
+	)
+	return []firing{{what: "digest", subject: slotString(slot),
+		apply: func() (int, error) {
+			var err error
+			if r, err = t.report(); err != nil {
+				return 0, err
+			}
+			// Writing the digest out needs nothing from the transaction: it
+			// goes on beside the reading of the next teams, and finish posts it.
+			go func() { msgs <- t.s.teamMessages(r, slot, t.now) }()
+			return 1, nil
+		},
+		finish: func() error {
+			n, err := t.s.postTeamDigest(t.tx, t.team, <-msgs, slot)
+			if err != nil {
+				return err
+			}
+			return t.tx.PutState(key, record{At: t.tx.Now().UTC(), Msg: n})
+		},
+		committed: func() {
+			if t.team.ServiceManager != "" {
+				t.s.reports[t.team.ID] = r
+			}
+		},
+	}}, nil
 }

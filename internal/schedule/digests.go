@@ -41,33 +41,56 @@ func LastSlot(sched cron.Schedule, now time.Time) time.Time {
 	return time.Time{}
 }
 
-// digests posts the digest of the latest slot at or before now to every
-// team (and service manager) that has not had it. After a downtime over
+// dueSlot is the latest slot of the schedule at or before now whose
+// digests may still be due, or zero when none can be: no schedule, no slot
+// yet, or a slot before the scheduler's first pass ever (a new
+// installation starts with the next one; slots the bot was down for were
+// missed, the ones before it ever ran were not). After a downtime over
 // several slots only the latest is posted: one catch-up, never a backlog.
-// Slots before the scheduler's first pass ever were not missed: a new
-// installation starts with the next one.
-func (s *Scheduler) digests(now time.Time) (int, error) {
+func (s *Scheduler) dueSlot(now time.Time) (time.Time, error) {
 	if s.sched == nil {
-		return 0, nil
+		return time.Time{}, nil
 	}
 	if !s.digestQuiet.IsZero() && now.Before(s.digestQuiet) {
-		return 0, nil
+		return time.Time{}, nil
 	}
 	local := now.In(s.Loc)
 	next := s.sched.Next(local)
 	slot := LastSlot(s.sched, local)
 	if slot.IsZero() {
 		s.digestQuiet = next
-		return 0, nil
+		return time.Time{}, nil
 	}
-	var teams []*domain.Team
-	var oversee map[domain.PersonID][]*domain.Team
 	var first record
 	if err := s.Store.View(func(tx domain.Tx) error {
-		var err error
-		if _, err = tx.GetState(keyFirstRun, &first); err != nil {
-			return err
+		_, err := tx.GetState(keyFirstRun, &first)
+		return err
+	}); err != nil {
+		return time.Time{}, err
+	}
+	if first.At.IsZero() {
+		// The first pass ever: nothing was missed, as the bot was never up.
+		first.At = now.UTC()
+		if err := s.Store.Update(func(tx domain.Tx) error { return tx.PutState(keyFirstRun, first) }); err != nil {
+			return time.Time{}, err
 		}
+	}
+	if slot.Before(first.At) {
+		s.digestQuiet = next
+		return time.Time{}, nil
+	}
+	return slot, nil
+}
+
+// digests posts the digest of slot to every team (and service manager)
+// that has not had it. Most teams had theirs with their clocks, in the
+// transaction that took the week's snapshot from the same figures (see
+// teamRun.digest); this posts the rest, then the service managers'.
+func (s *Scheduler) digests(now, slot time.Time) (int, error) {
+	var teams []*domain.Team
+	var oversee map[domain.PersonID][]*domain.Team
+	if err := s.Store.View(func(tx domain.Tx) error {
+		var err error
 		if teams, err = tx.Teams(); err != nil {
 			return err
 		}
@@ -76,17 +99,6 @@ func (s *Scheduler) digests(now time.Time) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
-	if first.At.IsZero() {
-		// The first pass ever: nothing was missed, as the bot was never up.
-		first.At = now.UTC()
-		if err := s.Store.Update(func(tx domain.Tx) error { return tx.PutState(keyFirstRun, first) }); err != nil {
-			return 0, err
-		}
-	}
-	if slot.Before(first.At) {
-		s.digestQuiet = next
-		return 0, nil
-	}
 	fired := 0
 	var errs []error
 	for _, t := range teams {
@@ -94,7 +106,10 @@ func (s *Scheduler) digests(now time.Time) (int, error) {
 		if !t.CreatedAt.Before(slot) {
 			continue
 		}
-		n, err := s.teamDigest(t.ID, slot, now)
+		n, r, err := s.teamDigest(t.ID, slot, now)
+		if r != nil && t.ServiceManager != "" {
+			s.reports[t.ID] = r
+		}
 		fired += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest of team %s: %w", t.ID, err))
@@ -115,7 +130,7 @@ func (s *Scheduler) digests(now time.Time) (int, error) {
 		if len(ids) == 0 {
 			continue
 		}
-		n, err := s.smDigest(p, ids, slot, now)
+		n, err := s.smDigest(p, ids, s.reports, slot, now)
 		fired += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest of %s: %w", p, err))
@@ -124,7 +139,7 @@ func (s *Scheduler) digests(now time.Time) (int, error) {
 	if len(errs) > 0 {
 		return fired, errors.Join(errs...) // the next pass tries the rest again
 	}
-	s.digestQuiet = next
+	s.digestQuiet = s.sched.Next(now.In(s.Loc))
 	return fired, nil
 }
 
@@ -155,44 +170,67 @@ func (s *Scheduler) postOnce(key string, post func(tx domain.Tx) (int, error)) (
 	return fired, err
 }
 
-func (s *Scheduler) teamDigest(teamID string, slot, now time.Time) (int, error) {
+// teamDigest posts a team's digest of slot unless it was posted, and
+// returns the report it was built from when it posted one.
+func (s *Scheduler) teamDigest(teamID string, slot, now time.Time) (int, *digest.Report, error) {
+	var r *digest.Report
 	fired, err := s.postOnce(digestKey(teamID, slot), func(tx domain.Tx) (int, error) {
 		team, err := tx.Team(teamID)
 		if err != nil {
 			return 0, err
 		}
-		msgs, err := digest.Build(tx, s.Policy, s.Prompts, s.Loc, team, now)
-		if err != nil {
+		b := &digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}
+		if r, err = b.Team(tx, team, now); err != nil {
 			return 0, err
 		}
-		s.markLate(msgs, slot, now)
-		n, err := PostToChannel(tx, team, msgs)
-		if err != nil {
-			return 0, err
-		}
-		return n, tx.Audit(&domain.AuditEntry{Actor: Actor, Team: team.ID, Action: "digest.post", Subject: team.ID,
-			Detail: "scheduled " + slotString(slot)})
+		return s.postTeamDigest(tx, team, s.teamMessages(r, slot, now), slot)
 	})
-	if fired > 0 {
-		s.log().WithField("team", teamID).WithField("slot", slotString(slot)).Info("digest posted")
+	if fired == 0 || err != nil {
+		return fired, nil, err
 	}
-	return fired, err
+	s.log().WithField("team", teamID).WithField("slot", slotString(slot)).Info("digest posted")
+	return fired, r, nil
 }
 
-func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, slot, now time.Time) (int, error) {
+// teamMessages writes a team's digest of slot from its report.
+func (s *Scheduler) teamMessages(r *digest.Report, slot, now time.Time) []domain.Message {
+	msgs := (&digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}).TeamMessages(r)
+	s.markLate(msgs, slot, now)
+	return msgs
+}
+
+// postTeamDigest puts a team's digest of slot in the outbox for the team's
+// channel and audits it; the caller records it as posted.
+func (s *Scheduler) postTeamDigest(tx domain.Tx, team *domain.Team, msgs []domain.Message, slot time.Time) (int, error) {
+	n, err := PostToChannel(tx, team, msgs)
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.Audit(&domain.AuditEntry{Actor: Actor, Team: team.ID, Action: "digest.post", Subject: team.ID,
+		Detail: "scheduled " + slotString(slot)})
+}
+
+// smDigest sends a service manager's digest of slot across teamIDs unless
+// it was sent, from the reports of this pass's team digests where there
+// are some.
+func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[string]*digest.Report, slot, now time.Time) (int, error) {
 	fired, err := s.postOnce(smDigestKey(p, slot), func(tx domain.Tx) (int, error) {
-		var teams []*domain.Team
+		b := &digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}
+		rs := make([]*digest.Report, 0, len(teamIDs))
 		for _, id := range teamIDs {
 			t, err := tx.Team(id)
 			if err != nil {
 				return 0, err
 			}
-			teams = append(teams, t)
+			r := reports[id]
+			if r == nil {
+				if r, err = b.Team(tx, t, now); err != nil {
+					return 0, err
+				}
+			}
+			rs = append(rs, r)
 		}
-		msgs, err := digest.BuildAcross(tx, s.Policy, s.Prompts, s.Loc, p, teams, now)
-		if err != nil {
-			return 0, err
-		}
+		msgs := b.AcrossMessages(p, rs, now)
 		s.markLate(msgs, slot, now)
 		return SendToPerson(tx, p, msgs)
 	})

@@ -4,9 +4,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/safeload/safeload/internal/domain"
 )
 
 // The key layout. Every top-level bucket is created by Open.
@@ -16,7 +19,10 @@ import (
 //	teams       team ID → Team
 //	channels    channel ID → team ID
 //	t/<team>/   per team: members (person → Member), cases (ref → Case),
-//	            audit (seq → AuditEntry), hours (seq → HoursEntry)
+//	            open (ref → nothing: the cases not closed, since schema 2),
+//	            audit (seq → AuditEntry), hours (seq → HoursEntry),
+//	            hoursby (person 0x00 time seq → nothing: each person's
+//	            hours by time, since schema 2)
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
@@ -43,8 +49,10 @@ var (
 
 	subMembers = []byte("members")
 	subCases   = []byte("cases")
+	subOpen    = []byte("open")
 	subAudit   = []byte("audit")
 	subHours   = []byte("hours")
+	subHoursBy = []byte("hoursby")
 
 	keySchema = []byte("schema")
 
@@ -57,7 +65,7 @@ var topBuckets = [][]byte{
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subAudit, subHours}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)
@@ -89,6 +97,35 @@ func auditKey(at time.Time, seq uint64) []byte {
 	return k
 }
 
+// timeKey is t as 8 big-endian bytes that sort as the times do, from 1970
+// to 2262; earlier times sort as 1970 and later ones as 2262, so a seek
+// by time may only start early, never late.
+func timeKey(t time.Time) []byte {
+	var n uint64
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		n = 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		n = math.MaxInt64
+	default:
+		n = uint64(t.UnixNano())
+	}
+	return itob(n)
+}
+
+// hoursByKey is a person's entry in a team's hours index.
+func hoursByKey(p domain.PersonID, at time.Time, seq uint64) []byte {
+	k := hoursByPrefix(p)
+	k = append(k, timeKey(at)...)
+	return append(k, itob(seq)...)
+}
+
+func hoursByPrefix(p domain.PersonID) []byte {
+	k := make([]byte, 0, len(p)+1+16)
+	k = append(k, p...)
+	return append(k, 0)
+}
+
 // checkRecords decodes every record so that a store that bbolt finds sound
 // but that this program cannot read is reported too.
 func checkRecords(tx *bolt.Tx) []error {
@@ -117,8 +154,79 @@ func checkRecords(tx *bolt.Tx) []error {
 			for _, sub := range teamSubBuckets {
 				each(fmt.Sprintf("team %s %s", team, sub), tb.Bucket(sub))
 			}
+			if schemaOf(tx) >= 2 {
+				errs = append(errs, checkOpenIndex(team, tb)...)
+				errs = append(errs, checkHoursIndex(team, tb)...)
+			}
 			return nil
 		})
 	}
+	return errs
+}
+
+// checkOpenIndex verifies that a team's open-case index lists exactly the
+// cases that are not closed.
+func checkOpenIndex(team []byte, tb *bolt.Bucket) []error {
+	cases, open := tb.Bucket(subCases), tb.Bucket(subOpen)
+	if cases == nil {
+		return nil
+	}
+	if open == nil {
+		return []error{fmt.Errorf("team %s has no open-case index", team)}
+	}
+	var errs []error
+	_ = cases.ForEach(func(ref, v []byte) error {
+		var c struct {
+			Status domain.CaseStatus `json:"status"`
+		}
+		if json.Unmarshal(v, &c) != nil {
+			return nil // reported with the records
+		}
+		listed := open.Get(ref) != nil
+		if isOpen := c.Status != domain.CaseClosed; isOpen != listed {
+			errs = append(errs, fmt.Errorf("team %s: case %s is %s but the open-case index says %s", team, ref, c.Status,
+				map[bool]string{true: "open", false: "closed"}[listed]))
+		}
+		return nil
+	})
+	_ = open.ForEach(func(ref, _ []byte) error {
+		if cases.Get(ref) == nil {
+			errs = append(errs, fmt.Errorf("team %s: the open-case index lists %s, which is not there", team, ref))
+		}
+		return nil
+	})
+	return errs
+}
+
+// checkHoursIndex verifies that a team's hours index lists every entry of
+// its hours, under its person and time, and nothing else.
+func checkHoursIndex(team []byte, tb *bolt.Bucket) []error {
+	hours, by := tb.Bucket(subHours), tb.Bucket(subHoursBy)
+	if hours == nil {
+		return nil
+	}
+	if by == nil {
+		return []error{fmt.Errorf("team %s has no hours index", team)}
+	}
+	var errs []error
+	want := map[string]bool{}
+	_ = hours.ForEach(func(k, v []byte) error {
+		var h domain.HoursEntry
+		if json.Unmarshal(v, &h) != nil || len(k) != 8 {
+			return nil // reported with the records
+		}
+		key := hoursByKey(h.By, h.At, btoi(k))
+		want[string(key)] = true
+		if by.Get(key) == nil {
+			errs = append(errs, fmt.Errorf("team %s: hours entry %d is missing from the hours index", team, btoi(k)))
+		}
+		return nil
+	})
+	_ = by.ForEach(func(k, _ []byte) error {
+		if !want[string(k)] {
+			errs = append(errs, fmt.Errorf("team %s: the hours index has an entry for no hours entry (%q)", team, k))
+		}
+		return nil
+	})
 	return errs
 }

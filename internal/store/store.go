@@ -21,12 +21,69 @@ import (
 
 // SchemaVersion is the layout this code writes. Open migrates older files
 // forward with the functions in migrations.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] moves a store from version i to i+1, inside one transaction.
 // Version 0 is a new, empty file.
 var migrations = []func(tx *bolt.Tx) error{
 	0: func(tx *bolt.Tx) error { return nil }, // buckets are created by Open
+	1: func(tx *bolt.Tx) error {
+		if err := indexOpenCases(tx); err != nil {
+			return err
+		}
+		return indexHours(tx)
+	},
+}
+
+// indexHours (1 → 2) lists every team's hours entries in the team's index
+// by person and time.
+func indexHours(tx *bolt.Tx) error {
+	td := tx.Bucket(bucketTeamData)
+	return td.ForEachBucket(func(team []byte) error {
+		tb := td.Bucket(team)
+		hours := tb.Bucket(subHours)
+		if hours == nil {
+			return nil
+		}
+		by, err := tb.CreateBucketIfNotExists(subHoursBy)
+		if err != nil {
+			return err
+		}
+		return hours.ForEach(func(k, v []byte) error {
+			var h domain.HoursEntry
+			if err := decode(v, &h); err != nil {
+				return fmt.Errorf("hours entry %x of team %s: %w", k, team, err)
+			}
+			return by.Put(hoursByKey(h.By, h.At, btoi(k)), []byte{})
+		})
+	})
+}
+
+// indexOpenCases (1 → 2, with indexHours) lists every team's cases that are not closed in
+// the team's open-case index.
+func indexOpenCases(tx *bolt.Tx) error {
+	td := tx.Bucket(bucketTeamData)
+	return td.ForEachBucket(func(team []byte) error {
+		tb := td.Bucket(team)
+		cases := tb.Bucket(subCases)
+		if cases == nil {
+			return nil // the audit log of no team, or a team without cases
+		}
+		open, err := tb.CreateBucketIfNotExists(subOpen)
+		if err != nil {
+			return err
+		}
+		return cases.ForEach(func(ref, v []byte) error {
+			var c domain.Case
+			if err := decode(v, &c); err != nil {
+				return fmt.Errorf("case %s of team %s: %w", ref, team, err)
+			}
+			if !c.Open() {
+				return nil
+			}
+			return open.Put(ref, []byte{})
+		})
+	})
 }
 
 // Options tune Open.

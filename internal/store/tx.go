@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -259,7 +261,50 @@ func (t *Tx) PutCase(c *domain.Case) error {
 	if err := refs.Put([]byte(c.Ref), []byte(c.Team)); err != nil {
 		return err
 	}
+	open, err := t.mustTeamBucket(c.Team, subOpen)
+	if err != nil {
+		return err
+	}
+	if c.Open() {
+		err = open.Put([]byte(c.Ref), []byte{})
+	} else {
+		err = open.Delete([]byte(c.Ref))
+	}
+	if err != nil {
+		return err
+	}
 	return t.put(b, []byte(c.Ref), c)
+}
+
+// OpenCases lists a team's cases that are not closed, in the order of
+// Cases, without reading the closed ones: a team's closed cases pile up
+// over the years, and no workload figure counts them.
+func (t *Tx) OpenCases(team string) ([]*domain.Case, error) {
+	b, err := t.mustTeamBucket(team, subCases)
+	if err != nil {
+		return nil, err
+	}
+	open := t.teamBucket(team, subOpen)
+	if open == nil {
+		// A store of schema 1 opened read-only, which was not migrated:
+		// read every case.
+		all, err := t.Cases(team)
+		return slices.DeleteFunc(all, func(c *domain.Case) bool { return !c.Open() }), err
+	}
+	var out []*domain.Case
+	err = open.ForEach(func(ref, _ []byte) error {
+		v := b.Get(ref)
+		if v == nil {
+			return fmt.Errorf("store: the open-case index of team %s lists %s, which is not there", team, ref)
+		}
+		var c domain.Case
+		if err := decode(v, &c); err != nil {
+			return err
+		}
+		out = append(out, &c)
+		return nil
+	})
+	return out, err
 }
 
 // ---- proposals ----
@@ -361,7 +406,51 @@ func (t *Tx) AddHours(h *domain.HoursEntry) error {
 	if h.At.IsZero() {
 		h.At = t.now
 	}
+	by, err := t.mustTeamBucket(h.Team, subHoursBy)
+	if err != nil {
+		return err
+	}
+	if err := by.Put(hoursByKey(h.By, h.At, id), []byte{}); err != nil {
+		return err
+	}
 	return t.put(b, itob(id), h)
+}
+
+// HoursBy lists the hours one person logged in a team at or after since,
+// oldest first, reading none of anyone else's and none from before since.
+func (t *Tx) HoursBy(team string, p domain.PersonID, since time.Time) ([]*domain.HoursEntry, error) {
+	b, err := t.mustTeamBucket(team, subHours)
+	if err != nil {
+		return nil, err
+	}
+	by := t.teamBucket(team, subHoursBy)
+	if by == nil {
+		// A store of schema 1 opened read-only, which was not migrated.
+		all, err := t.Hours(team, since)
+		return oldestFirst(slices.DeleteFunc(all, func(h *domain.HoursEntry) bool { return h.By != p })), err
+	}
+	prefix := hoursByPrefix(p)
+	var out []*domain.HoursEntry
+	c := by.Cursor()
+	for k, _ := c.Seek(append(prefix, timeKey(since)...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		v := b.Get(k[len(k)-8:])
+		if v == nil {
+			return nil, fmt.Errorf("store: the hours index of team %s lists an entry that is not there", team)
+		}
+		var h domain.HoursEntry
+		if err := decode(v, &h); err != nil {
+			return nil, err
+		}
+		if !h.At.Before(since) {
+			out = append(out, &h)
+		}
+	}
+	return oldestFirst(out), nil // the index holds no order among times before 1970
+}
+
+func oldestFirst(hs []*domain.HoursEntry) []*domain.HoursEntry {
+	slices.SortStableFunc(hs, func(a, b *domain.HoursEntry) int { return a.At.Compare(b.At) })
+	return hs
 }
 
 func (t *Tx) Hours(team string, since time.Time) ([]*domain.HoursEntry, error) {
