@@ -81,16 +81,7 @@ func (t *Tx) TeamByChannel(ch domain.ChannelID) (*domain.Team, error) {
 }
 
 func (t *Tx) Teams() ([]*domain.Team, error) {
-	var out []*domain.Team
-	err := t.tx.Bucket(bucketTeams).ForEach(func(k, v []byte) error {
-		var tm domain.Team
-		if err := decode(v, &tm); err != nil {
-			return err
-		}
-		out = append(out, &tm)
-		return nil
-	})
-	return out, err
+	return decodeAll[domain.Team](t.tx.Bucket(bucketTeams))
 }
 
 // PutTeam stores the team, creates its buckets and keeps the channel index
@@ -169,16 +160,7 @@ func (t *Tx) Members(team string) ([]*domain.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*domain.Member
-	err = b.ForEach(func(k, v []byte) error {
-		var m domain.Member
-		if err := decode(v, &m); err != nil {
-			return err
-		}
-		out = append(out, &m)
-		return nil
-	})
-	return out, err
+	return decodeAll[domain.Member](b)
 }
 
 func (t *Tx) PutMember(m *domain.Member) error {
@@ -236,16 +218,7 @@ func (t *Tx) Cases(team string) ([]*domain.Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*domain.Case
-	err = b.ForEach(func(k, v []byte) error {
-		var c domain.Case
-		if err := decode(v, &c); err != nil {
-			return err
-		}
-		out = append(out, &c)
-		return nil
-	})
-	return out, err
+	return decodeAll[domain.Case](b)
 }
 
 // PutCase stores a case; a reference already used by another team is a conflict.
@@ -602,4 +575,18 @@ func (t *Tx) StateKeys(prefix string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// decodeAll decodes every record of a bucket, in key order.
+func decodeAll[T any](b *bolt.Bucket) ([]*T, error) {
+	var out []*T
+	err := b.ForEach(func(_, v []byte) error {
+		x := new(T)
+		if err := decode(v, x); err != nil {
+			return err
+		}
+		out = append(out, x)
+		return nil
+	})
+	return out, err
 }
