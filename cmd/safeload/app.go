@@ -100,13 +100,8 @@ func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
 	return out, err
 }
 
-// openCases reads a team's open cases from the store's index when it has
-// one (closed cases pile up over the years and count for nothing).
+// openCases reads a team's open cases from the store's index (closed cases
+// pile up over the years and count for nothing).
 func openCases(tx domain.Tx, team string) ([]*domain.Case, error) {
-	if o, ok := tx.(interface {
-		OpenCases(team string) ([]*domain.Case, error)
-	}); ok {
-		return o.OpenCases(team)
-	}
-	return tx.Cases(team)
+	return tx.OpenCases(team)
 }

@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -88,17 +87,10 @@ type Change struct {
 }
 
 // OpenCases lists a team's cases that are not closed: all a digest, a
-// snapshot or a clock counts. A store that keeps them apart (store.Tx) is
-// asked for them alone, without reading the closed cases, which pile up
-// over the years.
+// snapshot or a clock counts. The store keeps them apart, so the closed
+// cases, which pile up over the years, are not read.
 func OpenCases(tx domain.Tx, team string) ([]*domain.Case, error) {
-	if o, ok := tx.(interface {
-		OpenCases(team string) ([]*domain.Case, error)
-	}); ok {
-		return o.OpenCases(team)
-	}
-	cs, err := tx.Cases(team)
-	return slices.DeleteFunc(cs, func(c *domain.Case) bool { return !c.Open() }), err
+	return tx.OpenCases(team)
 }
 
 // Team works out a team's report at now.

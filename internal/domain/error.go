@@ -13,6 +13,9 @@ const (
 	EINTERNAL  = "internal"
 	EINVALID   = "invalid"
 	ENOTFOUND  = "not_found"
+	// EUNAVAILABLE: the store cannot be reached (an etcd cluster without
+	// quorum, say); nothing was changed and the caller may try again.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an error a user may read: Message is already plain English.
@@ -48,7 +51,7 @@ func ErrorMessage(err error) string {
 	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if errors.As(err, &e) && e.Code != EUNAVAILABLE {
 		return e.Message
 	}
 	return "Something went wrong on our side. Nothing was changed; please try again, and tell your admin if it keeps happening."

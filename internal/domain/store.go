@@ -5,9 +5,19 @@ import "time"
 // Store is the one source of truth. Every user action runs in one Update so
 // that a crash leaves all of it or none of it; chat APIs are never called
 // inside a transaction (messages for others go to the outbox instead).
+//
+// A function given to Update or Group may run more than once (a store over
+// several replicas runs it again after a conflict), so it must have no
+// effect outside the transaction, or reset what it keeps at its start.
 type Store interface {
+	// View runs fn on one consistent state, read-only.
 	View(fn func(Tx) error) error
+	// Update runs fn in one serializable transaction: all of it commits or
+	// none of it.
 	Update(fn func(Tx) error) error
+	// Group is Update for actions that arrive concurrently: they may share
+	// one commit, and an error from fn (a refusal) discards fn's writes only.
+	Group(fn func(Tx) error) error
 	Close() error
 }
 
@@ -38,6 +48,9 @@ type Tx interface {
 	CaseTeam(ref string) (string, error)
 	Cases(team string) ([]*Case, error)
 	PutCase(c *Case) error
+	// OpenCases lists a team's cases that are not closed, in the order of
+	// Cases, without reading the closed ones.
+	OpenCases(team string) ([]*Case, error)
 
 	Proposal(id uint64) (*Proposal, error)
 	// PutProposal stores p, giving it an ID first when it has none.
@@ -51,6 +64,9 @@ type Tx interface {
 
 	AddHours(h *HoursEntry) error
 	Hours(team string, since time.Time) ([]*HoursEntry, error)
+	// HoursBy lists the hours one person logged in a team at or after
+	// since, oldest first, without reading anyone else's.
+	HoursBy(team string, p PersonID, since time.Time) ([]*HoursEntry, error)
 
 	// Audit appends to the log, stamping Seq and At.
 	Audit(e *AuditEntry) error

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/safeload/safeload/internal/domain"
 )
@@ -91,15 +90,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 // weekHours sums the extra hours p logged this week (from Monday, local time).
 func (r *run) weekHours(p domain.PersonID) (float64, error) {
 	since := domain.WeekStart(r.now, r.e.loc)
-	var hs []*domain.HoursEntry
-	var err error
-	if by, ok := r.tx.(interface {
-		HoursBy(team string, p domain.PersonID, since time.Time) ([]*domain.HoursEntry, error)
-	}); ok {
-		hs, err = by.HoursBy(r.team.ID, p, since) // from an index, without the rest of the team's
-	} else {
-		hs, err = r.tx.Hours(r.team.ID, since)
-	}
+	hs, err := r.tx.HoursBy(r.team.ID, p, since) // from an index, without the rest of the team's
 	if err != nil {
 		return 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +16,6 @@ import (
 // scheduler's digest package provides it; the engine uses it for
 // /caseload digest.
 type DigestFunc func(tx domain.Tx, team *domain.Team, now time.Time) ([]domain.Message, error)
-
-// grouper is a store that can commit concurrent actions together; fn may
-// run more than once, which the engine's actions allow: all their effects
-// are in the transaction.
-type grouper interface {
-	Group(fn func(domain.Tx) error) error
-}
 
 // Engine runs commands. Build it with New.
 type Engine struct {
@@ -128,13 +120,13 @@ func (e *Engine) Handle(ctx context.Context, req Request) Response {
 		r.day = domain.DateOf(r.now.In(e.loc))
 		return r.exec()
 	}
-	switch g, grouped := e.store.(grouper); {
-	case c.readOnly():
+	if c.readOnly() {
 		err = e.store.View(fn)
-	case grouped:
-		err = g.Group(fn) // concurrent actions share a commit
-	default:
-		err = e.store.Update(fn)
+	} else {
+		// Concurrent actions share a commit; fn may run more than once,
+		// which the engine's actions allow: all their effects are in the
+		// transaction.
+		err = e.store.Group(fn)
 	}
 	team := ""
 	if r != nil && r.team != nil {
@@ -165,9 +157,13 @@ func (e *Engine) refusal(req Request, name string, err error, team string) Respo
 	code := domain.ErrorCode(err)
 	resp := Response{Name: name, Code: code, Team: team,
 		Messages: []domain.Message{{Audience: domain.ToCaller, Text: domain.ErrorMessage(err)}}}
-	if code == domain.EINTERNAL {
+	switch code {
+	case domain.EINTERNAL:
 		resp.Err = err
 		resp.Messages[0].Text = e.say("error.internal")
+	case domain.EUNAVAILABLE:
+		resp.Err = err
+		resp.Messages[0].Text = e.say("error.unavailable")
 	}
 	return resp
 }
@@ -439,21 +435,11 @@ func (r *run) managers() ([]domain.PersonID, error) {
 	return out, nil
 }
 
-// openCaser is a store transaction that lists a team's open cases without
-// reading its closed ones (store.Tx does, from an index).
-type openCaser interface {
-	OpenCases(team string) ([]*domain.Case, error)
-}
-
 // cases are the current team's open cases: every figure the engine shows
 // is worked out from them, and closed cases, which pile up over the years,
 // count for nothing.
 func (r *run) cases() ([]*domain.Case, error) {
-	if o, ok := r.tx.(openCaser); ok {
-		return o.OpenCases(r.team.ID)
-	}
-	cs, err := r.tx.Cases(r.team.ID)
-	return slices.DeleteFunc(cs, func(c *domain.Case) bool { return !c.Open() }), err
+	return r.tx.OpenCases(r.team.ID)
 }
 
 // workload of one member now.

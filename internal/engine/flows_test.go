@@ -158,6 +158,10 @@ func (s failingStore) Update(fn func(domain.Tx) error) error {
 	return s.Store.Update(func(tx domain.Tx) error { return fn(failingTx{tx, s.failOn}) })
 }
 
+func (s failingStore) Group(fn func(domain.Tx) error) error {
+	return s.Store.Group(func(tx domain.Tx) error { return fn(failingTx{tx, s.failOn}) })
+}
+
 func (t failingTx) PutCase(c *domain.Case) error {
 	if t.failOn == "PutCase" {
 		return errInjected

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/store/storetest"
 )
@@ -21,5 +22,5 @@ func openTemp(tb testing.TB, opt Options) *DB {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) domain.Store { return openTemp(t, Options{}) })
+	storetest.Run(t, func(t *testing.T, clk clock.Clock) domain.Store { return openTemp(t, Options{Clock: clk}) })
 }

@@ -165,7 +165,7 @@ func schemaIn(tb testing.TB, path string) uint64 {
 	defer b.Close()
 	var v uint64
 	if err := b.View(func(tx *bolt.Tx) error {
-		v = schemaOf(tx)
+		v = schemaOf(boltKV{tx})
 		return nil
 	}); err != nil {
 		tb.Fatal(err)

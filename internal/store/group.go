@@ -85,7 +85,7 @@ func (db *DB) commitGroup(calls []groupCall) {
 		err := db.bolt.Update(func(btx *bolt.Tx) error {
 			now := db.clock.Now()
 			for i, c := range calls {
-				if err := safely(c.fn, &Tx{tx: btx, now: now}); err != nil {
+				if err := safely(c.fn, &Tx{tx: boltKV{btx}, now: now}); err != nil {
 					failed, failErr = i, err
 					return err
 				}

@@ -7,8 +7,6 @@ import (
 	"math"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/safeload/safeload/internal/domain"
 )
 
@@ -128,9 +126,9 @@ func hoursByPrefix(p domain.PersonID) []byte {
 
 // checkRecords decodes every record so that a store that bbolt finds sound
 // but that this program cannot read is reported too.
-func checkRecords(tx *bolt.Tx) []error {
+func checkRecords(tx KV) []error {
 	var errs []error
-	each := func(where string, b *bolt.Bucket) {
+	each := func(where string, b Bucket) {
 		if b == nil {
 			return
 		}
@@ -166,7 +164,7 @@ func checkRecords(tx *bolt.Tx) []error {
 
 // checkOpenIndex verifies that a team's open-case index lists exactly the
 // cases that are not closed.
-func checkOpenIndex(team []byte, tb *bolt.Bucket) []error {
+func checkOpenIndex(team []byte, tb Bucket) []error {
 	cases, open := tb.Bucket(subCases), tb.Bucket(subOpen)
 	if cases == nil {
 		return nil
@@ -200,7 +198,7 @@ func checkOpenIndex(team []byte, tb *bolt.Bucket) []error {
 
 // checkHoursIndex verifies that a team's hours index lists every entry of
 // its hours, under its person and time, and nothing else.
-func checkHoursIndex(team []byte, tb *bolt.Bucket) []error {
+func checkHoursIndex(team []byte, tb Bucket) []error {
 	hours, by := tb.Bucket(subHours), tb.Bucket(subHoursBy)
 	if hours == nil {
 		return nil

@@ -25,9 +25,9 @@ const SchemaVersion = 2
 
 // migrations[i] moves a store from version i to i+1, inside one transaction.
 // Version 0 is a new, empty file.
-var migrations = []func(tx *bolt.Tx) error{
-	0: func(tx *bolt.Tx) error { return nil }, // buckets are created by Open
-	1: func(tx *bolt.Tx) error {
+var migrations = []func(tx KV) error{
+	0: func(tx KV) error { return nil }, // buckets are created by Open
+	1: func(tx KV) error {
 		if err := indexOpenCases(tx); err != nil {
 			return err
 		}
@@ -37,7 +37,7 @@ var migrations = []func(tx *bolt.Tx) error{
 
 // indexHours (1 → 2) lists every team's hours entries in the team's index
 // by person and time.
-func indexHours(tx *bolt.Tx) error {
+func indexHours(tx KV) error {
 	td := tx.Bucket(bucketTeamData)
 	return td.ForEachBucket(func(team []byte) error {
 		tb := td.Bucket(team)
@@ -61,7 +61,7 @@ func indexHours(tx *bolt.Tx) error {
 
 // indexOpenCases (1 → 2, with indexHours) lists every team's cases that are not closed in
 // the team's open-case index.
-func indexOpenCases(tx *bolt.Tx) error {
+func indexOpenCases(tx KV) error {
 	td := tx.Bucket(bucketTeamData)
 	return td.ForEachBucket(func(team []byte) error {
 		tb := td.Bucket(team)
@@ -143,7 +143,7 @@ func Open(path string, opt Options) (*DB, error) {
 
 func (db *DB) checkVersion() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
-		v := schemaOf(tx)
+		v := schemaOf(boltKV{tx})
 		if v > SchemaVersion {
 			return fmt.Errorf("store %s has schema version %d, newer than this safeload understands (%d): upgrade safeload", db.path, v, SchemaVersion)
 		}
@@ -151,7 +151,7 @@ func (db *DB) checkVersion() error {
 	})
 }
 
-func schemaOf(tx *bolt.Tx) uint64 {
+func schemaOf(tx KV) uint64 {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		return 0
@@ -163,23 +163,7 @@ func schemaOf(tx *bolt.Tx) uint64 {
 }
 
 func (db *DB) migrate() error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range topBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
-			}
-		}
-		v := schemaOf(tx)
-		if v > SchemaVersion {
-			return fmt.Errorf("store %s has schema version %d, newer than this safeload understands (%d): upgrade safeload", db.path, v, SchemaVersion)
-		}
-		for ; v < SchemaVersion; v++ {
-			if err := migrations[v](tx); err != nil {
-				return fmt.Errorf("migrate store from version %d: %w", v, err)
-			}
-		}
-		return tx.Bucket(bucketMeta).Put(keySchema, itob(SchemaVersion))
-	})
+	return db.bolt.Update(func(tx *bolt.Tx) error { return Prepare(boltKV{tx}, db.path) })
 }
 
 // Path is the file the store lives in.
@@ -195,20 +179,20 @@ func (db *DB) Close() error {
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(domain.Tx) error) error {
 	now := db.clock.Now()
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: now}) })
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx}, now: now}) })
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
 func (db *DB) Update(fn func(domain.Tx) error) error {
 	now := db.clock.Now()
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: now}) })
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx}, now: now}) })
 }
 
 // Batch is Update for functions that may safely run more than once (bbolt
 // retries a batch without the function that failed). Concurrent callers
 // share one commit, which is what makes 64 writers faster than one.
 func (db *DB) Batch(fn func(domain.Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: db.clock.Now()}) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx}, now: db.clock.Now()}) })
 }
 
 // WriteTo writes a consistent copy of the whole store to w (a bbolt file),
@@ -267,7 +251,7 @@ func (db *DB) Check() []error {
 		for e := range tx.Check() {
 			errs = append(errs, e)
 		}
-		if v := schemaOf(tx); v == 0 || v > SchemaVersion {
+		if v := schemaOf(boltKV{tx}); v == 0 || v > SchemaVersion {
 			errs = append(errs, fmt.Errorf("schema version %d is not one this safeload knows (1..%d)", v, SchemaVersion))
 		}
 		for _, name := range topBuckets {
@@ -275,7 +259,7 @@ func (db *DB) Check() []error {
 				errs = append(errs, fmt.Errorf("bucket %q is missing", name))
 			}
 		}
-		errs = append(errs, checkRecords(tx)...)
+		errs = append(errs, checkRecords(boltKV{tx})...)
 		return nil
 	})
 	if err != nil {

@@ -8,14 +8,12 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/safeload/safeload/internal/domain"
 )
 
 // Tx is one bbolt transaction seen through domain.Tx.
 type Tx struct {
-	tx  *bolt.Tx
+	tx  KV
 	now time.Time
 }
 
@@ -36,7 +34,7 @@ func (t *Tx) get(bucket []byte, key []byte, v any) (bool, error) {
 	return true, decode(b, v)
 }
 
-func (t *Tx) put(b *bolt.Bucket, key []byte, v any) error {
+func (t *Tx) put(b Bucket, key []byte, v any) error {
 	buf, err := encode(v)
 	if err != nil {
 		return err
@@ -124,7 +122,7 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 }
 
 // teamBucket returns a team's sub-bucket, or nil when the team does not exist.
-func (t *Tx) teamBucket(team string, sub []byte) *bolt.Bucket {
+func (t *Tx) teamBucket(team string, sub []byte) Bucket {
 	tb := t.tx.Bucket(bucketTeamData).Bucket([]byte(team))
 	if tb == nil {
 		return nil
@@ -132,7 +130,7 @@ func (t *Tx) teamBucket(team string, sub []byte) *bolt.Bucket {
 	return tb.Bucket(sub)
 }
 
-func (t *Tx) mustTeamBucket(team string, sub []byte) (*bolt.Bucket, error) {
+func (t *Tx) mustTeamBucket(team string, sub []byte) (Bucket, error) {
 	b := t.teamBucket(team, sub)
 	if b == nil {
 		return nil, notFound("There is no team %q.", team)
@@ -578,7 +576,7 @@ func (t *Tx) StateKeys(prefix string) ([]string, error) {
 }
 
 // decodeAll decodes every record of a bucket, in key order.
-func decodeAll[T any](b *bolt.Bucket) ([]*T, error) {
+func decodeAll[T any](b Bucket) ([]*T, error) {
 	var out []*T
 	err := b.ForEach(func(_, v []byte) error {
 		x := new(T)

@@ -1,9 +1,9 @@
 // Package storetest is the contract every domain.Store keeps: the bbolt store
 // runs it today, and a store over etcd must pass it unchanged before the
-// engine may use it. It imports only the domain, never a store.
+// engine may use it. It imports only the domain and the clock, never a store.
 //
 //	func TestContract(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) domain.Store { return openEmpty(t) })
+//		storetest.Run(t, func(t *testing.T, clk clock.Clock) domain.Store { return openEmpty(t, clk) })
 //	}
 //
 // Fill and Verify are exported so that an implementation can also prove that
@@ -20,12 +20,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/domain"
 )
 
-// Run runs the whole contract. open must return a new, empty store on each
-// call; the suite closes it when the sub-test ends.
-func Run(t *testing.T, open func(t *testing.T) domain.Store) {
+// Run runs the whole contract. open must return a new, empty store whose
+// transactions are stamped by clk on each call; the suite closes it when the
+// sub-test ends. The clock is a fake one that the suite moves itself.
+func Run(t *testing.T, open func(t *testing.T, clk clock.Clock) domain.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s domain.Store)
@@ -43,13 +45,19 @@ func Run(t *testing.T, open func(t *testing.T) domain.Store) {
 		{"State", testState},
 		{"FailedUpdateLeavesNothing", testRollback},
 		{"ViewDoesNotWrite", testViewReadOnly},
-		{"NowIsOnePerTransaction", testNow},
+		{"NowIsOnePerTransaction", nil},
 		{"ValuesAreCopies", testCopies},
 		{"ConcurrentUpdates", testConcurrent},
+		{"GroupRefusalDiscardsOnlyItsWrites", testGroup},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
+			clk := clock.NewFake(T0)
+			s := open(t, clk)
+			if tt.name == "NowIsOnePerTransaction" {
+				testNow(t, s, clk)
+				return
+			}
 			t.Cleanup(func() {
 				if err := s.Close(); err != nil {
 					t.Errorf("Close: %v", err)
@@ -767,13 +775,13 @@ func testViewReadOnly(t *testing.T, s domain.Store) {
 	})
 }
 
-func testNow(t *testing.T, s domain.Store) {
+func testNow(t *testing.T, s domain.Store, clk *clock.Fake) {
 	check := func(tx domain.Tx) error {
 		first := tx.Now()
 		if first.IsZero() {
 			t.Errorf("Now() is zero")
 		}
-		time.Sleep(2 * time.Millisecond)
+		clk.Advance(time.Minute)
 		if got := tx.Now(); !got.Equal(first) {
 			t.Errorf("Now() moved within one transaction: %s then %s", first, got)
 		}
@@ -783,7 +791,7 @@ func testNow(t *testing.T, s domain.Store) {
 	view(t, s, "View", check)
 	var a, b time.Time
 	update(t, s, "first", func(tx domain.Tx) error { a = tx.Now(); return nil })
-	time.Sleep(2 * time.Millisecond)
+	clk.Advance(time.Millisecond)
 	update(t, s, "second", func(tx domain.Tx) error { b = tx.Now(); return nil })
 	if !b.After(a) {
 		t.Errorf("a later transaction's Now %s is not after %s", b, a)
@@ -860,6 +868,71 @@ func testConcurrent(t *testing.T, s domain.Store) {
 				t.Errorf("outbox ID %d given twice", it.ID)
 			}
 			seen[it.ID] = true
+		}
+		return nil
+	})
+}
+
+// testGroup runs concurrent actions through Group, every fourth of which
+// writes and then refuses: exactly the others' writes must stay, each once,
+// however often the store ran a function.
+func testGroup(t *testing.T, s domain.Store) {
+	const calls = 32
+	errRefused := errors.New("storetest: refused")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	runs := 0
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Group(func(tx domain.Tx) error {
+				mu.Lock()
+				runs++
+				mu.Unlock()
+				var v StateValue
+				if _, err := tx.GetState("counter", &v); err != nil {
+					return err
+				}
+				v.Count++
+				if err := tx.PutState("counter", v); err != nil {
+					return err
+				}
+				if err := tx.Enqueue(&domain.OutboxItem{Dest: fmt.Sprintf("g%d", i)}); err != nil {
+					return err
+				}
+				if i%4 == 3 {
+					if err := tx.PutState(fmt.Sprintf("refused:%02d", i), v); err != nil {
+						return err
+					}
+					return errRefused
+				}
+				return nil
+			})
+			if i%4 == 3 && !errors.Is(err, errRefused) {
+				t.Errorf("call %d: Group = %v, want its refusal", i, err)
+			} else if i%4 != 3 && err != nil {
+				t.Errorf("call %d: Group = %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if runs < calls {
+		t.Errorf("the functions ran %d times for %d calls", runs, calls)
+	}
+	view(t, s, "totals", func(tx domain.Tx) error {
+		var v StateValue
+		_, err := tx.GetState("counter", &v)
+		mustEqual(t, "counter", v.Count, err, calls-calls/4)
+		keys, err := tx.StateKeys("refused:")
+		mustEqual(t, "refused calls' state", len(keys), err, 0)
+		out, err := tx.Outbox(0)
+		mustEqual(t, "len(Outbox)", len(out), err, calls-calls/4)
+		for _, it := range out {
+			var i int
+			if _, err := fmt.Sscanf(it.Dest, "g%d", &i); err != nil || i%4 == 3 {
+				t.Errorf("outbox holds %q, from a refused call", it.Dest)
+			}
 		}
 		return nil
 	})

@@ -1,0 +1,158 @@
+package etcdstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/store/etcdstore"
+	"github.com/safeload/safeload/internal/store/etcdstore/etcdtest"
+	"github.com/safeload/safeload/internal/store/storetest"
+)
+
+// prefixes gives every store of a test its own prefix on the shared
+// cluster, so each starts empty.
+var prefixes atomic.Int64
+
+func openOn(t testing.TB, c *etcdtest.Cluster, clk clock.Clock) *etcdstore.Store {
+	t.Helper()
+	s, err := etcdstore.Open(etcdstore.Options{
+		Endpoints: c.Endpoints(),
+		Prefix:    fmt.Sprintf("/test%d/", prefixes.Add(1)),
+		Clock:     clk,
+		MaxTxnOps: etcdtest.MaxTxnOps,
+	})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestContractOneMember(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	storetest.Run(t, func(t *testing.T, clk clock.Clock) domain.Store { return openOn(t, c, clk) })
+}
+
+func TestContractThreeMembers(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	storetest.Run(t, func(t *testing.T, clk clock.Clock) domain.Store { return openOn(t, c, clk) })
+}
+
+// Two replicas on one prefix increment one counter at the same time: each
+// transaction is serializable, so no increment is lost and each outbox ID
+// is given once.
+func TestReplicasDoNotLoseUpdates(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	prefix := fmt.Sprintf("/test%d/", prefixes.Add(1))
+	var replicas []*etcdstore.Store
+	for i := range 3 {
+		s, err := etcdstore.Open(etcdstore.Options{Endpoints: c.Endpoints()[i : i+1], Prefix: prefix})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		replicas = append(replicas, s)
+	}
+	const each = 16
+	var wg sync.WaitGroup
+	for r, s := range replicas {
+		for w := range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := s.Group(func(tx domain.Tx) error {
+					var v storetest.StateValue
+					if _, err := tx.GetState("counter", &v); err != nil {
+						return err
+					}
+					v.Count++
+					if err := tx.PutState("counter", v); err != nil {
+						return err
+					}
+					return tx.Enqueue(&domain.OutboxItem{Dest: fmt.Sprintf("r%d/%d", r, w)})
+				})
+				if err != nil {
+					t.Errorf("replica %d writer %d: %v", r, w, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	err := replicas[0].View(func(tx domain.Tx) error {
+		var v storetest.StateValue
+		if _, err := tx.GetState("counter", &v); err != nil {
+			return err
+		}
+		if v.Count != 3*each {
+			t.Errorf("counter = %d, want %d", v.Count, 3*each)
+		}
+		out, err := tx.Outbox(0)
+		if err != nil {
+			return err
+		}
+		seen := map[uint64]bool{}
+		for _, it := range out {
+			if seen[it.ID] {
+				t.Errorf("outbox ID %d given twice", it.ID)
+			}
+			seen[it.ID] = true
+		}
+		if len(out) != 3*each {
+			t.Errorf("outbox holds %d items, want %d", len(out), 3*each)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Without quorum an action fails as unavailable, writes nothing, and the
+// store carries on by itself when quorum returns.
+func TestQuorumLostAndBack(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	s, err := etcdstore.Open(etcdstore.Options{Endpoints: c.Endpoints()[:1], Prefix: "/quorum/", Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	put := func(n int) error {
+		return s.Update(func(tx domain.Tx) error { return tx.PutState("k", storetest.StateValue{Count: n}) })
+	}
+	if err := put(1); err != nil {
+		t.Fatalf("put with quorum: %v", err)
+	}
+	c.StopMember(1)
+	c.StopMember(2)
+	err = put(2)
+	if got := domain.ErrorCode(err); got != domain.EUNAVAILABLE {
+		t.Fatalf("put without quorum: code %q (%v), want %q", got, err, domain.EUNAVAILABLE)
+	}
+	if err := s.Healthy(context.Background()); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+		t.Errorf("Healthy without quorum = %v", err)
+	}
+	c.RestartMember(1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err = put(3)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("put after quorum came back: %v", err)
+	}
+	var v storetest.StateValue
+	if err := s.View(func(tx domain.Tx) error { _, err := tx.GetState("k", &v); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if v.Count != 3 {
+		t.Errorf("k = %d, want 3 (the write without quorum must not land)", v.Count)
+	}
+}
