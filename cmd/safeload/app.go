@@ -11,7 +11,6 @@ import (
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/metrics"
-	"github.com/safeload/safeload/internal/store"
 	"github.com/safeload/safeload/prompts"
 )
 
@@ -21,7 +20,8 @@ type app struct {
 	cfg     *Config
 	log     *logrus.Logger
 	clock   clock.Clock
-	store   *store.DB
+	store   backend
+	lead    leadership
 	prompts *prompts.Set
 	engine  *engine.Engine
 	// handler is the engine as adapters must call it: counted, timed and
@@ -45,7 +45,7 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	if err != nil {
 		return nil, &configError{"SAFELOAD_PROMPTS", err.Error()}
 	}
-	st, err := store.Open(cfg.DB, store.Options{Clock: clk})
+	st, err := openStore(cfg, clk, false)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +53,10 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	eng.AckWithin = cfg.AckWithin
 	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng, out: c.stdout}
 	a.metrics = metrics.New(storeSource{a})
+	a.registerLeader()
+	if cfg.Store.Kind != "etcd" {
+		a.lead.on.Store(true) // the one process that owns the bbolt file
+	}
 	a.handler = &metrics.Handler{Next: eng, Metrics: a.metrics, Log: a.log.WithField("component", "engine")}
 	wireDigest(a)
 	return a, nil

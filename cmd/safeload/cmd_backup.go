@@ -87,6 +87,9 @@ func (c *cli) runBackup(args []string) int {
 	if err != nil {
 		return c.fail(exitUsage, "backup: %v", err)
 	}
+	if cfg.Store.Kind == "etcd" {
+		return c.backupEtcd(cfg, dst)
+	}
 	if same(dst, cfg.DB) {
 		return c.fail(exitUsage, "backup: %s is the store itself; choose another file", args[0])
 	}

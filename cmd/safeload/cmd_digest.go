@@ -14,7 +14,6 @@ import (
 	"github.com/safeload/safeload/internal/digest"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/schedule"
-	"github.com/safeload/safeload/internal/store"
 	"github.com/safeload/safeload/prompts"
 )
 
@@ -114,7 +113,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_PROMPTS: %v", err)
 	}
-	st, err := store.Open(cfg.DB, store.Options{ReadOnly: true})
+	st, err := openStore(cfg, nil, true)
 	if err != nil {
 		return c.fail(exitFailed, "%v", err)
 	}

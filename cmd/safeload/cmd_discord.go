@@ -127,7 +127,7 @@ func discordPlatform(a *app) (*platform, error) {
 		p.routes["/discord/interactions"] = ad
 	}
 	if cfg.DiscordGateway {
-		p.run, p.connected = ad.RunGateway, ad.Connected
+		p.run, p.connected, p.leaderOnly = ad.RunGateway, ad.Connected, true
 	}
 	modes := []string{}
 	for path := range p.routes {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/importer"
-	"github.com/safeload/safeload/internal/store"
 )
 
 // runImport is `safeload import FILE` (FILE "-" reads standard input): the
@@ -44,7 +43,7 @@ func (c *cli) runImport(args []string) int {
 	if err != nil {
 		return c.fail(exitFailed, "cannot read %s: %v", path, unwrapPathError(err))
 	}
-	st, err := store.Open(cfg.DB, store.Options{})
+	st, err := openStore(cfg, nil, false)
 	if err != nil {
 		return c.fail(exitFailed, "%v", err)
 	}
@@ -85,11 +84,11 @@ func (c *cli) runExport(args []string) int {
 	if !ok {
 		return code
 	}
-	if _, err := os.Stat(cfg.DB); err != nil {
+	if _, err := os.Stat(cfg.DB); err != nil && cfg.Store.Kind != "etcd" {
 		return c.fail(exitFailed, "there is no store at %s (SAFELOAD_DB): %v", cfg.DB, unwrapPathError(err))
 	}
 	// Read-only: an export never changes the store and may run beside other readers.
-	st, err := store.Open(cfg.DB, store.Options{ReadOnly: true})
+	st, err := openStore(cfg, nil, true)
 	if err != nil {
 		return c.fail(exitFailed, "%v", err)
 	}

@@ -26,6 +26,9 @@ type platform struct {
 	run func(ctx context.Context) error
 	// connected, when set, reports whether the connection is up (healthz).
 	connected func() bool
+	// leaderOnly: run holds a connection only one replica may hold (the
+	// Discord gateway); it runs on the leader.
+	leaderOnly bool
 }
 
 // shutdownGrace bounds how long requests in flight may take to finish.
@@ -92,16 +95,19 @@ func (c *cli) runServe(args []string) int {
 	for _, p := range platforms {
 		names = append(names, p.name)
 	}
-	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "db": cfg.DB, "platforms": names}).Info("safeload serving")
+	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "store": a.storeDesc(), "platforms": names}).Info("safeload serving")
 
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
-	adminLn, err := a.listenAdmin()
-	if err != nil {
-		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
+	// With etcd, backup reads etcd itself: no replica needs an admin socket.
+	if cfg.Store.Kind != "etcd" || cfg.AdminSocket != "" {
+		adminLn, err := a.listenAdmin()
+		if err != nil {
+			return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
+		}
+		defer adminLn.Close()
+		go a.serveAdmin(ctx, adminLn)
 	}
-	defer adminLn.Close()
-	go a.serveAdmin(ctx, adminLn)
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -112,15 +118,29 @@ func (c *cli) runServe(args []string) int {
 			}
 		}()
 	}
-	background("delivery", func(ctx context.Context) error { loop.Run(ctx); return nil })
+	// The leader's work runs on one replica at a time (with bbolt, here).
+	var leaderWork []func(context.Context)
+	leaderTask := func(name string, fn func(context.Context) error) {
+		leaderWork = append(leaderWork, func(ctx context.Context) {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				log.WithError(err).WithField("component", name).Error("stopped")
+			}
+		})
+	}
+	leaderTask("delivery", func(ctx context.Context) error { loop.Run(ctx); return nil })
 	for _, p := range platforms {
-		if p.run != nil {
+		switch {
+		case p.run == nil:
+		case p.leaderOnly:
+			leaderTask(p.name, p.run)
+		default:
 			background(p.name, p.run)
 		}
 	}
 	if sched := schedulerFor(a, loop.Wake); sched != nil {
-		background("scheduler", sched)
+		leaderTask("scheduler", sched)
 	}
+	background("leader", func(ctx context.Context) error { a.runLeader(ctx, leaderWork); return nil })
 
 	if c.ready != nil {
 		c.ready(ln.Addr().String())
@@ -141,6 +161,12 @@ func (c *cli) runServe(args []string) int {
 		log.WithError(err).Warn("requests still in flight at shutdown")
 	}
 	cancel()
+	// A store that cannot be reached must not hold the stop up for its
+	// timeouts: after a grace for the work under way, its calls end.
+	if ab, ok := a.store.(interface{ Abort() }); ok {
+		t := time.AfterFunc(2*time.Second, ab.Abort)
+		defer t.Stop()
+	}
 	wg.Wait()
 	log.Info("stopped; undelivered messages stay in the outbox for the next start")
 	return exitOK

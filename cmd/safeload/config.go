@@ -17,6 +17,7 @@ import (
 // never printed: String() hides them.
 type Config struct {
 	DB            string
+	Store         storeConfig
 	Addr          string
 	Admins        []domain.PersonID
 	TZ            *time.Location
@@ -102,6 +103,9 @@ func (c *cli) loadConfig() (*Config, error) {
 			}
 			*d.dst = dur
 		}
+	}
+	if err := loadStoreConfig(cfg, env); err != nil {
+		return nil, err
 	}
 	cfg.Policy = domain.DefaultPolicy()
 	if cfg.PolicyPath != "" {

@@ -45,6 +45,7 @@ var commands = []struct {
 	{"export", "safeload export [--format csv|json]", "export every team's workload for the quarterly review", (*cli).runExport},
 	{"backup", "safeload backup FILE", "write a consistent copy of the store, also while serve runs", (*cli).runBackup},
 	{"check", "safeload check FILE", "verify a store or a backup", (*cli).runCheck},
+	{"copy", "safeload copy --from bolt:FILE --to etcd", "move a deployment between stores (or --from etcd --to bolt:FILE)", (*cli).runCopy},
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
 }

@@ -67,6 +67,9 @@ type Store struct {
 	timeout time.Duration
 	maxOps  int
 	group   grouper
+	// base is the parent of every call to etcd; Abort cancels it.
+	base  context.Context
+	abort context.CancelFunc
 }
 
 var _ domain.Store = (*Store)(nil)
@@ -104,10 +107,16 @@ func Open(opt Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to etcd at %s: %w", strings.Join(opt.Endpoints, ","), err)
 	}
 	s := &Store{cli: cli, prefix: opt.Prefix, clock: opt.Clock, timeout: opt.Timeout, maxOps: opt.MaxTxnOps}
+	s.base, s.abort = context.WithCancel(context.Background())
 	if !opt.NoPrepare {
-		err := s.Update(func(tx domain.Tx) error {
-			return store.Prepare(s.kv(tx), "etcd "+opt.Prefix)
-		})
+		ctx, cancel := context.WithTimeout(context.Background(), opt.Timeout)
+		err := s.checkCopying(ctx)
+		cancel()
+		if err == nil {
+			err = s.Update(func(tx domain.Tx) error {
+				return store.Prepare(s.kv(tx), "etcd "+opt.Prefix)
+			})
+		}
 		if err != nil {
 			_ = cli.Close()
 			return nil, fmt.Errorf("etcd store at %s: %w", strings.Join(opt.Endpoints, ","), err)
@@ -128,12 +137,18 @@ func (s *Store) Prefix() string { return s.prefix }
 // Close finishes queued actions and disconnects.
 func (s *Store) Close() error {
 	s.group.stop()
+	s.abort()
 	return s.cli.Close()
 }
 
+// Abort ends every call to etcd under way, as a failure to reach it: at
+// shutdown, so that a process whose etcd is gone stops without waiting
+// for each transaction's timeout.
+func (s *Store) Abort() { s.abort() }
+
 // View runs fn on one consistent revision.
 func (s *Store) View(fn func(domain.Tx) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	ctx, cancel := context.WithTimeout(s.base, s.timeout)
 	defer cancel()
 	t, err := s.begin(ctx)
 	if err != nil {
@@ -173,6 +188,8 @@ func (s *Store) Update(fn func(domain.Tx) error) error { return s.Group(fn) }
 func (s *Store) Healthy(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	stop := context.AfterFunc(s.base, cancel)
+	defer stop()
 	_, err := s.cli.Get(ctx, commitKey(s.prefix))
 	if err != nil {
 		return unavailable(err)
@@ -235,7 +252,7 @@ func (s *Store) commitSome(calls []call) int {
 		if attempt > 0 {
 			backoff(attempt)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		ctx, cancel := context.WithTimeout(s.base, s.timeout)
 		n, results, ok, err := s.try(ctx, calls)
 		cancel()
 		if err != nil {

@@ -108,6 +108,7 @@ func (c *Cluster) start(m *Member, state string) error {
 // StopMember stops one member, as a crash would (its data stays).
 func (c *Cluster) StopMember(i int) {
 	if m := c.Members[i]; m.etcd != nil {
+		m.etcd.Server.HardStop()
 		m.etcd.Close()
 		m.etcd = nil
 	}

@@ -1,0 +1,182 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/store"
+)
+
+// copyingKey marks a copy into etcd under way: a store that holds it is
+// incomplete, and Open refuses it until a copy finishes.
+func copyingKey(prefix string) string { return prefix + "x/copying" }
+
+// checkCopying refuses a prefix that holds an unfinished copy.
+func (s *Store) checkCopying(ctx context.Context) error {
+	resp, err := s.cli.Get(ctx, copyingKey(s.prefix), clientv3.WithCountOnly())
+	if err != nil {
+		return unavailable(err)
+	}
+	if resp.Count > 0 {
+		return fmt.Errorf("etcd under %s holds an unfinished copy; run 'safeload copy' again (it starts over)", s.prefix)
+	}
+	return nil
+}
+
+// Stats counts teams and the outbox, at one revision.
+func (s *Store) Stats() (store.Stats, error) {
+	var st store.Stats
+	err := s.View(func(tx domain.Tx) error {
+		teams, err := tx.Teams()
+		if err != nil {
+			return err
+		}
+		st.Teams = len(teams)
+		out, err := tx.Outbox(0)
+		if err != nil {
+			return err
+		}
+		st.OutboxDepth = len(out)
+		for _, it := range out {
+			if st.OutboxOldest.IsZero() || it.CreatedAt.Before(st.OutboxOldest) {
+				st.OutboxOldest = it.CreatedAt
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// viewAll gives a copy one revision of the whole store, however long it
+// takes to read.
+func (s *Store) viewAll(fn func(store.KV) error) error {
+	return s.ViewKV(context.Background(), fn)
+}
+
+// Backup writes a bbolt file of the store at one revision to path,
+// atomically, so that 'safeload check' and a bbolt deployment can use it.
+func (s *Store) Backup(path string) error {
+	if err := store.WriteBolt(path, s.viewAll); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// WriteTo writes the same bbolt file to w.
+func (s *Store) WriteTo(w io.Writer) (int64, error) {
+	dir, err := os.MkdirTemp("", "safeload-backup-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "backup.db")
+	if err := s.Backup(path); err != nil {
+		return 0, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return io.Copy(w, f)
+}
+
+// Empty reports whether the prefix holds no record (an unfinished copy
+// counts as empty: a copy clears it).
+func (s *Store) Empty() (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	resp, err := s.cli.Get(ctx, copyingKey(s.prefix), clientv3.WithCountOnly())
+	if err != nil {
+		return false, unavailable(err)
+	}
+	if resp.Count > 0 {
+		return true, nil
+	}
+	var empty bool
+	err = s.ViewKV(ctx, func(kv store.KV) error {
+		var err error
+		empty, err = store.Empty(kv)
+		return err
+	})
+	return empty, err
+}
+
+// CopyFrom copies another store, seen through view at one consistent
+// state, into this prefix, which must be empty. The copy is written in
+// transactions of at most the server's operation limit under a marker that
+// keeps every replica out until the last one removes it; on failure
+// everything written is removed again.
+func (s *Store) CopyFrom(view func(fn func(store.KV) error) error) (err error) {
+	empty, err := s.Empty()
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("etcd under %s already holds a store with records; copy refuses to write over it", s.prefix)
+	}
+	ctx := context.Background()
+	if _, err := s.cli.Delete(ctx, s.prefix, clientv3.WithPrefix()); err != nil {
+		return unavailable(err)
+	}
+	if _, err := s.cli.Put(ctx, copyingKey(s.prefix), ""); err != nil {
+		return unavailable(err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = s.cli.Delete(ctx, s.prefix, clientv3.WithPrefix())
+		}
+	}()
+	t, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	flush := func() error {
+		if t.err != nil {
+			return t.err
+		}
+		ops := make([]clientv3.Op, 0, len(t.writes))
+		for k, w := range t.writes {
+			ops = append(ops, clientv3.OpPut(k, string(w.v)))
+		}
+		if len(ops) == 0 {
+			return nil
+		}
+		if _, err := s.cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			return s.txnError(err, len(ops))
+		}
+		for k, w := range t.writes {
+			t.cache[k] = w.v
+		}
+		t.writes, t.undo = map[string]*wval{}, nil
+		return nil
+	}
+	err = view(func(src store.KV) error {
+		return store.CopyAll(t, src, func() error {
+			if t.ops() >= s.maxOps-4 {
+				return flush()
+			}
+			return nil
+		})
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	ck := commitKey(s.prefix)
+	if _, err := s.cli.Txn(ctx).Then(clientv3.OpDelete(copyingKey(s.prefix)), clientv3.OpPut(ck, "")).Commit(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// CopyTo writes the store at one revision to a new bbolt file at path.
+func (s *Store) CopyTo(path string) error { return store.WriteBolt(path, s.viewAll) }
