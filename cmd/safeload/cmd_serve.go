@@ -79,6 +79,10 @@ func (c *cli) runServe(args []string) int {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", a.healthz(platforms))
+	// /livez answers while the process serves HTTP, whatever the store or
+	// the chat platforms say: a liveness probe must not restart a replica
+	// because Slack, Discord or etcd is down.
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	for _, p := range platforms {
 		for path, h := range p.routes {

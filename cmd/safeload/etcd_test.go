@@ -145,6 +145,11 @@ func TestReplicasElectOneLeader(t *testing.T) {
 		code, h := healthOf(t, servers[next].url)
 		if code == http.StatusServiceUnavailable {
 			t.Logf("503 %s after etcd stopped", time.Since(t0).Round(time.Millisecond))
+			if resp, err := http.Get(servers[next].url + "/livez"); err != nil || resp.StatusCode != 200 {
+				t.Errorf("livez without etcd: %v %v", resp, err)
+			} else {
+				resp.Body.Close()
+			}
 			if len(h.Problems) == 0 || !strings.Contains(h.Problems[0], "etcd") {
 				t.Errorf("healthz 503 without naming etcd: %+v", h)
 			}
