@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/store/etcdstore/etcdtest"
@@ -248,5 +252,61 @@ func TestCommandsWithoutEtcdSayTryAgain(t *testing.T) {
 			!strings.Contains(resp.Messages[0].Text, "try again in a minute") {
 			t.Errorf("%s %s without etcd: %+v", req.Command, req.Text, resp)
 		}
+	}
+}
+
+// TLS with client certificates and etcd's authentication: the right
+// settings import and export; a wrong password or no certificate changes
+// nothing and says why.
+func TestEtcdTLSAndAuthentication(t *testing.T) {
+	certs := etcdtest.NewCerts(t, "safeload")
+	c := etcdtest.StartTLS(t, certs)
+	tlsCfg, err := transport.TLSInfo{CertFile: certs.ClientCert, KeyFile: certs.ClientKey, TrustedCAFile: certs.CA}.ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), TLS: tlsCfg, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	ctx := context.Background()
+	const prefix = "/council-a/"
+	for _, step := range []func() error{
+		func() error { _, err := admin.UserAdd(ctx, "root", "root-secret"); return err },
+		func() error { _, err := admin.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := admin.RoleAdd(ctx, "safeload"); return err },
+		func() error {
+			_, err := admin.RoleGrantPermission(ctx, "safeload", prefix, clientv3.GetPrefixRangeEnd(prefix), clientv3.PermissionType(clientv3.PermReadWrite))
+			return err
+		},
+		func() error { _, err := admin.UserAdd(ctx, "safeload", "s3cret"); return err },
+		func() error { _, err := admin.UserGrantRole(ctx, "safeload", "safeload"); return err },
+		func() error { _, err := admin.AuthEnable(ctx); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("setting up etcd authentication: %v", err)
+		}
+	}
+	env := []string{"SAFELOAD_STORE=etcd", "SAFELOAD_ETCD_ENDPOINTS=" + c.Endpoints()[0], "SAFELOAD_ETCD_PREFIX=" + prefix,
+		"SAFELOAD_ETCD_CACERT=" + certs.CA, "SAFELOAD_ETCD_CERT=" + certs.ClientCert, "SAFELOAD_ETCD_KEY=" + certs.ClientKey,
+		"SAFELOAD_ETCD_USERNAME=safeload", "SAFELOAD_DB=" + filepath.Join(t.TempDir(), "unused.db")}
+	example := filepath.Join("..", "..", "deploy", "examples", "team.yaml")
+	if out, errOut, code := safeload(t, "", append(env, "SAFELOAD_ETCD_PASSWORD=wrong"), "import", example); code != exitFailed ||
+		!strings.Contains(errOut, "authentication failed") {
+		t.Errorf("import with a wrong password exited %d\n%s%s", code, out, errOut)
+	}
+	noCert := []string{"SAFELOAD_STORE=etcd", "SAFELOAD_ETCD_ENDPOINTS=" + c.Endpoints()[0], "SAFELOAD_ETCD_PREFIX=" + prefix,
+		"SAFELOAD_ETCD_CACERT=" + certs.CA, "SAFELOAD_ETCD_USERNAME=safeload", "SAFELOAD_ETCD_PASSWORD=s3cret",
+		"SAFELOAD_DB=" + filepath.Join(t.TempDir(), "unused.db")}
+	if out, errOut, code := safeload(t, "", noCert, "import", example); code != exitFailed {
+		t.Errorf("import without a client certificate exited %d\n%s%s", code, out, errOut)
+	}
+	env = append(env, "SAFELOAD_ETCD_PASSWORD=s3cret")
+	if out, errOut, code := safeload(t, "", env, "import", example); code != exitOK || !strings.Contains(out, "25 cases (25 new)") {
+		t.Fatalf("import over TLS with authentication exited %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := safeload(t, "", env, "export"); code != exitOK || len(strings.Split(strings.TrimSpace(out), "\n")) != 13 {
+		t.Fatalf("export over TLS with authentication exited %d\n%s%s", code, out, errOut)
 	}
 }

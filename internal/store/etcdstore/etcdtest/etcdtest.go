@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -22,6 +23,7 @@ type Member struct {
 	peerURL   string
 	dir       string
 	etcd      *embed.Etcd
+	tls       *transport.TLSInfo // clients over TLS, when set
 }
 
 // Cluster is a running etcd cluster.
@@ -80,6 +82,9 @@ func (c *Cluster) start(m *Member, state string) error {
 	cu, pu := mustURL(m.ClientURL), mustURL(m.peerURL)
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+	if m.tls != nil {
+		cfg.ClientTLSInfo = *m.tls
+	}
 	cfg.InitialCluster = c.initial
 	cfg.InitialClusterToken = "safeload-test"
 	cfg.ClusterState = state
