@@ -135,6 +135,7 @@ func (b *Builder) TeamMessages(r *Report) []domain.Message {
 		m.Sections = append(m.Sections, s)
 	}
 	m.Footer = b.say("digest.footer", "R", r)
+	b.attachTeamChart(&m, r)
 	return []domain.Message{m}
 }
 
@@ -275,6 +276,7 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 		}
 	}
 	m.Footer = b.say("digest.sm.footer", "Now", now)
+	b.attachTrendChart(&m, reports, now)
 	return []domain.Message{m}
 }
 
@@ -310,6 +312,9 @@ func Text(m domain.Message) string {
 	}
 	if m.Footer != "" {
 		fmt.Fprintf(&b, "\n%s\n", m.Footer)
+	}
+	if m.Image != nil {
+		fmt.Fprintf(&b, "\n[%s] %s\n", m.Image.Name, m.Image.Alt)
 	}
 	return b.String()
 }
