@@ -115,6 +115,9 @@ func renderPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 // Liberation Sans, so their own sans-serif stands in.
 var fontFamily = regexp.MustCompile(`font-family:Liberation Sans;?`)
 
+// svgHeader is vgsvg's opening tag.
+var svgHeader = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*" viewBox="([^"]*)"\s+xmlns="[^"]*"\s+xmlns:xlink="[^"]*"`)
+
 // renderSVG draws p on a w×h point canvas as SVG, without the XML prelude,
 // for inlining in HTML.
 func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
@@ -129,6 +132,9 @@ func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 		out = out[i:]
 	}
 	out = fontFamily.ReplaceAll(out, []byte(`font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`))
+	// Inline in HTML an SVG needs no namespaces, and it scales with the
+	// page: the fixed size gives way to the view box alone.
+	out = svgHeader.ReplaceAll(out, []byte(`<svg viewBox="$1" class="chart"`))
 	return out, nil
 }
 

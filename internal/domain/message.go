@@ -59,15 +59,6 @@ type Message struct {
 	Image *Image `json:"image,omitempty"`
 }
 
-// Image is a picture attached to a message, with what it shows in words
-// for anyone who cannot see it.
-type Image struct {
-	Name string `json:"name"` // a file name, e.g. "north-cin-2026-11-23.png"
-	Type string `json:"type"` // its media type, e.g. "image/png"
-	Alt  string `json:"alt"`
-	Data []byte `json:"data"`
-}
-
 // Section is a titled group of lines within a message (e.g. "Queue").
 type Section struct {
 	Title string `json:"title,omitempty"`
