@@ -205,7 +205,7 @@ func TestTrendChart(t *testing.T) {
 	if count[Blue] < 300 || count[Red] < 300 {
 		t.Errorf("series pixels: blue %d, vermilion %d", count[Blue], count[Red])
 	}
-	for _, want := range []string{"North (circles): no figure, no figure, 86.0", "South (squares): 101.0", "week of 7 Sep to the week of 23 Nov"} {
+	for _, want := range []string{"North (circles): 21 Sep 86.0 %, 28 Sep 89.0 %", "no figures for the other weeks", "South (squares): 7 Sep 101.0 %", "week of 7 Sep to the week of 23 Nov"} {
 		if !strings.Contains(im.Alt, want) {
 			t.Errorf("alt %q lacks %q", im.Alt, want)
 		}

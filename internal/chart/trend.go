@@ -69,14 +69,19 @@ func (t TrendChart) Alt() string {
 	}
 	for i, s := range t.Series {
 		var vals []string
-		for w := range t.Weeks {
+		for w, week := range t.Weeks {
 			if w < len(s.Has) && s.Has[w] {
-				vals = append(vals, fmt.Sprintf("%.1f", s.Percent[w]))
-			} else {
-				vals = append(vals, "no figure")
+				vals = append(vals, fmt.Sprintf("%s %.1f %%", week, s.Percent[w]))
 			}
 		}
-		fmt.Fprintf(&b, " %s (%s): %s.", s.Name, ShapeName(i), strings.Join(vals, ", "))
+		switch {
+		case len(vals) == 0:
+			fmt.Fprintf(&b, " %s (%s): no figures.", s.Name, ShapeName(i))
+		case len(vals) < len(t.Weeks):
+			fmt.Fprintf(&b, " %s (%s): %s; no figures for the other weeks.", s.Name, ShapeName(i), strings.Join(vals, ", "))
+		default:
+			fmt.Fprintf(&b, " %s (%s): %s.", s.Name, ShapeName(i), strings.Join(vals, ", "))
+		}
 	}
 	return b.String()
 }

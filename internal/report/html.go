@@ -50,11 +50,10 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"dot": func(r string) string { return map[string]string{"green": "●", "amber": "▲", "red": "■"}[r] },
 }).Parse(pageText))
 
-// Duration says how long in days and hours ("2 days 4 hours"), or "–" for
-// nothing to measure.
+// Duration says how long in days and hours ("2 days 4 hours").
 func Duration(d time.Duration) string {
-	if d <= 0 {
-		return "–"
+	if d < time.Minute {
+		return "under a minute"
 	}
 	days := int(d.Hours()) / 24
 	hours := int(d.Hours()) % 24
@@ -72,7 +71,7 @@ func Duration(d time.Duration) string {
 	case hours > 0:
 		return unit(hours, "hour")
 	}
-	return unit(max(int(d.Minutes()), 1), "minute")
+	return unit(int(d.Minutes()), "minute")
 }
 
 // figure is a chart ready for the page: its SVG (from gonum/plot, so
