@@ -254,11 +254,7 @@ func (c *cli) runAudit(args []string) int {
 		return err
 	})
 	if err != nil {
-		code := exitFailed
-		if domain.ErrorCode(err) == domain.EFORBIDDEN {
-			code = exitUsage
-		}
-		return c.fail(code, "audit: %s", storeErrorText(err))
+		return c.fail(exitFailed, "audit: %s", storeErrorText(err))
 	}
 	if err := audit.Write(c.stdout, *format, rows); err != nil {
 		return c.fail(exitFailed, "audit: %v", err)

@@ -86,7 +86,7 @@ func (b *Builder) attachTeamChart(m *domain.Message, r *Report) {
 
 // attachTrendChart puts the teams' 12-week chart on a service manager's
 // digest message.
-func (b *Builder) attachTrendChart(m *domain.Message, reports []*Report, now time.Time) {
+func (b *Builder) attachTrendChart(m *domain.Message, sm domain.PersonID, reports []*Report, now time.Time) {
 	if len(reports) == 0 {
 		return
 	}
@@ -95,5 +95,16 @@ func (b *Builder) attachTrendChart(m *domain.Message, reports []*Report, now tim
 		return
 	}
 	week := domain.DateOf(domain.WeekStart(now.In(b.Loc), b.Loc))
-	m.Image = &domain.Image{Name: "teams-load-" + string(week) + ".png", Type: img.ContentType, Alt: img.Alt, Data: img.Data}
+	m.Image = &domain.Image{Name: fileSafe(string(sm)) + "-teams-load-" + string(week) + ".png", Type: img.ContentType, Alt: img.Alt, Data: img.Data}
+}
+
+// fileSafe keeps letters, digits and '-' of s, so a person ID can name a
+// file ("slack:U0SM" → "slack-U0SM").
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
 }

@@ -276,7 +276,7 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 		}
 	}
 	m.Footer = b.say("digest.sm.footer", "Now", now)
-	b.attachTrendChart(&m, reports, now)
+	b.attachTrendChart(&m, sm, reports, now)
 	return []domain.Message{m}
 }
 

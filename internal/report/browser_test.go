@@ -138,4 +138,3 @@ func absDiff(a uint32, b uint8) int {
 	}
 	return d
 }
-
