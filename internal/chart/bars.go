@@ -232,9 +232,11 @@ func (tb *teamBars) Plot(c draw.Canvas, p *plot.Plot) {
 		dx    vg.Length
 		dy    vg.Length
 	}{
-		{tb.t.Bands.Room, draw.LineStyle{Color: Grey, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}, draw.XRight, -3, 6},
-		{tb.t.Bands.Amber, draw.LineStyle{Color: Grey, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}, draw.XLeft, 4, 6},
-		{tb.t.Bands.Red, draw.LineStyle{Color: Ink, Width: vg.Points(2)}, draw.XLeft, 5, 18},
+		// Centred over their lines, the 95 and 100 labels at two heights
+		// so they never overlap.
+		{tb.t.Bands.Room, draw.LineStyle{Color: Grey, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}, draw.XCenter, 0, 7},
+		{tb.t.Bands.Amber, draw.LineStyle{Color: Grey, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}, draw.XCenter, 0, 19},
+		{tb.t.Bands.Red, draw.LineStyle{Color: Ink, Width: vg.Points(2)}, draw.XCenter, 0, 7},
 	} {
 		x := trX(band.at)
 		c.StrokeLine2(band.style, x, bottom, x, top)
