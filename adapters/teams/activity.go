@@ -115,11 +115,10 @@ type submitted struct {
 	Action string `json:"action"`
 }
 
-// commands the engine knows; the first word of a message names one.
-var commandWords = map[string]bool{"allocate": true, "capacity": true, "caseload": true}
-
-// request reads an activity as the engine's request. ok is false for an
-// activity that asks nothing (no text and no press).
+// request reads an activity as the engine's request: the first word names
+// the command (allocate, capacity, caseload; with or without a slash), the
+// rest is its text. ok is false for an activity that asks nothing (no text
+// and no press).
 func request(a *Activity) (engine.Request, bool) {
 	req := engine.Request{
 		Platform:      platform,

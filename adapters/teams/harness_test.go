@@ -51,7 +51,6 @@ type harness struct {
 	srv     *httptest.Server
 	log     *bytes.Buffer
 	logger  *logrus.Logger
-	seen    int
 	seq     atomic.Int64
 	logMu   sync.Mutex
 	skipBot bool // send commands without the bot's @mention (the 1:1 chat)
@@ -171,16 +170,24 @@ func (h *harness) activity(as domain.PersonID, text string, personal bool) *Acti
 // send posts an activity with a valid token, or the given one.
 func (h *harness) send(t testing.TB, act *Activity, token string) int {
 	t.Helper()
+	if token == "" {
+		token = h.fake.Token(h.clock.Now(), faketeams.Claims{})
+	}
+	return h.sendRaw(t, act, "Bearer "+token)
+}
+
+// sendRaw posts an activity with the Authorization header as given ("" for none).
+func (h *harness) sendRaw(t testing.TB, act *Activity, authorization string) int {
+	t.Helper()
 	body, err := json.Marshal(act)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token == "" {
-		token = h.fake.Token(h.clock.Now(), faketeams.Claims{})
-	}
 	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/teams/messages", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
