@@ -2,8 +2,8 @@ package teams
 
 import (
 	"bytes"
-	"encoding/base64"
 	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
