@@ -47,6 +47,9 @@ type Config struct {
 	Clock clock.Clock
 	// HTTPClient makes every outgoing call; nil is a client with a 15 s timeout.
 	HTTPClient *http.Client
+	// Refused, when set, is told each refused request's reason: "token",
+	// "keys", "serviceurl" or "tenant" (for a metric).
+	Refused func(reason string)
 }
 
 // Adapter is the Teams bot: an http.Handler for POST /teams/messages and a
@@ -236,8 +239,28 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, why error) {
 	a.log.WithField("remote", r.RemoteAddr).WithField("reason", why.Error()).Warn("teams: request refused")
+	if a.cfg.Refused != nil {
+		a.cfg.Refused(refusalKind(why))
+	}
 	http.Error(w, "unauthorized", http.StatusUnauthorized)
 }
+
+// refusalKind names a refusal for the metric.
+func refusalKind(err error) string {
+	switch {
+	case errors.Is(err, errServiceURL):
+		return "serviceurl"
+	case errors.Is(err, errTenant):
+		return "tenant"
+	case errors.Is(err, errNoKeys):
+		return "keys"
+	}
+	return "token"
+}
+
+// Ready reports whether the adapter can check requests: false while the
+// signing keys cannot be fetched from the OpenID metadata.
+func (a *Adapter) Ready() bool { return a.verify.ready() }
 
 // remember keeps where the sender and the channel can be reached later.
 func (a *Adapter) remember(act *Activity) {

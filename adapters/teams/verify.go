@@ -99,6 +99,13 @@ func (v *Verifier) Check(ctx context.Context, authorization string) (string, err
 	return c.ServiceURL, nil
 }
 
+// ready is false after the keys could not be fetched, until they are.
+func (v *Verifier) ready() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.keys != nil || v.failedAt.IsZero()
+}
+
 // sameServiceURL compares service URLs as the Bot Framework writes them,
 // with or without the final slash.
 func sameServiceURL(a, b string) bool {

@@ -47,6 +47,7 @@ var commands = []struct {
 	{"check", "safeload check FILE", "verify a store or a backup", (*cli).runCheck},
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
+	{"teams", "safeload teams manifest --url URL > safeload-teams.zip", "write the Microsoft Teams app package", (*cli).runTeams},
 }
 
 func main() {
