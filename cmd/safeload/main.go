@@ -77,7 +77,7 @@ func (c *cli) run(args []string) int {
 }
 
 func (c *cli) usage(w io.Writer) {
-	fmt.Fprintln(w, "safeload runs social-work allocation meetings in Slack and Discord.")
+	fmt.Fprintln(w, "safeload runs social-work allocation meetings in Slack, Discord and Microsoft Teams.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, cmd := range commands {
 		fmt.Fprintf(w, "  %-48s %s\n", cmd.usage, cmd.summary)
