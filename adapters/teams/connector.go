@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/safeload/safeload/adapters/internal/textcut"
 	"github.com/safeload/safeload/internal/delivery"
 )
 
@@ -156,12 +157,7 @@ func (c *connector) do(ctx context.Context, method, serviceURL, path string, in,
 	return nil
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:safeCut(s, n)] + "…"
-}
+func clip(s string, n int) string { return textcut.FirstFit(s, n) }
 
 func conversationPath(conversation string) string {
 	return "v3/conversations/" + url.PathEscape(conversation) + "/activities"

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/safeload/safeload/adapters/internal/textcut"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/prompts"
 )
@@ -284,7 +284,7 @@ func textPieces(text string, proto Element) []piece {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		for _, t := range splitText(line, maxBlockText) {
+		for _, t := range textcut.Split(line, maxBlockText) {
 			el := proto
 			el.Text = t
 			if len(ps) > 0 {
@@ -397,48 +397,7 @@ func fallback(m domain.Message) string {
 	}
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	if len(s) > summaryBytes {
-		s = s[:safeCut(s, summaryBytes-len("…"))] + "…"
+		s = s[:textcut.Cut(s, summaryBytes-len("…"))] + "…"
 	}
 	return s
-}
-
-// splitText cuts s into parts of at most max bytes, at a line break if it
-// can, else at a space, else between characters, never inside a mention.
-func splitText(s string, max int) []string {
-	var out []string
-	for len(s) > max {
-		cut := strings.LastIndexByte(s[:max+1], '\n')
-		if cut <= 0 {
-			cut = strings.LastIndexByte(s[:max+1], ' ')
-		}
-		if cut > 0 {
-			out = append(out, s[:cut])
-			s = s[cut+1:]
-			continue
-		}
-		cut = safeCut(s, max)
-		out = append(out, s[:cut])
-		s = s[cut:]
-	}
-	if strings.TrimSpace(s) != "" {
-		out = append(out, s)
-	}
-	return out
-}
-
-// safeCut is the largest cut at or before max that splits neither a UTF-8
-// character nor a "<…>" mention.
-func safeCut(s string, max int) int {
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	if open := strings.LastIndexByte(s[:cut], '<'); open > 0 && !strings.Contains(s[open:cut], ">") {
-		cut = open
-	}
-	if cut == 0 {
-		_, n := utf8.DecodeRuneInString(s)
-		cut = n
-	}
-	return cut
 }
