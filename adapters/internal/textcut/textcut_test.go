@@ -22,7 +22,7 @@ func TestSplit(t *testing.T) {
 	if got := Split(strings.Repeat("é", 100), 9); len(got[0]) != 8 {
 		t.Fatalf("cut inside a character: %q", got[0])
 	}
-	if got := FirstFit("Accept the proposal of C-1042", 10); got != "Accept…" {
+	if got := FirstFit("Accept the proposal of C-1042", 10); got != "Accept …" {
 		t.Fatalf("FirstFit: %q", got)
 	}
 }
