@@ -128,3 +128,13 @@ func TestConversationUpdate(t *testing.T) {
 		t.Fatalf("calls: %+v", calls)
 	}
 }
+
+// TestUnknownWord: a message that names no command is answered privately
+// with what the bot knows, and how to write it in Teams.
+func TestUnknownWord(t *testing.T) {
+	h := newHarness(t)
+	out := h.Command(t, h.Person("eve"), "hello", "there")
+	if len(out) != 1 || !out[0].Private || !out[0].Has("three commands", "@safeload") {
+		t.Fatalf("%+v", out)
+	}
+}
