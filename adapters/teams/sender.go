@@ -29,10 +29,11 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 	a.mu.Unlock()
 	cards := a.render.render(msg)
 	private := msg.Audience == domain.ToPerson || !isChannel(strings.TrimPrefix(dest, platform+":"))
-	err = a.deliverFrom(ctx, dest, private, cards, done, func(n int) {
+	err = a.deliverFrom(ctx, dest, private, cards, done, func(n int) error {
 		a.mu.Lock()
 		a.posted[key] = n
 		a.mu.Unlock()
+		return nil
 	})
 	if err == nil || delivery.IsPermanent(err) {
 		a.mu.Lock()
@@ -42,16 +43,24 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 	return err
 }
 
+// SendParts is Send for an outbox that keeps count of the cards already
+// sent itself: it starts after the first skip cards and reports each one
+// sent to posted, stopping if posted fails.
+func (a *Adapter) SendParts(ctx context.Context, dest string, msg domain.Message, skip int, posted func(n int) error) error {
+	private := msg.Audience == domain.ToPerson || !isChannel(strings.TrimPrefix(dest, platform+":"))
+	return a.deliverFrom(ctx, dest, private, a.render.render(msg), skip, posted)
+}
+
 // isChannel tells a Teams channel or chat ("19:…") from a person ("29:…",
 // or an Azure AD object ID).
 func isChannel(id string) bool { return strings.HasPrefix(id, "19:") }
 
 // deliver sends cards to a person's 1:1 chat (private) or to a channel.
 func (a *Adapter) deliver(ctx context.Context, dest string, private bool, cards []outCard) error {
-	return a.deliverFrom(ctx, dest, private, cards, 0, func(int) {})
+	return a.deliverFrom(ctx, dest, private, cards, 0, func(int) error { return nil })
 }
 
-func (a *Adapter) deliverFrom(ctx context.Context, dest string, private bool, cards []outCard, skip int, sent func(int)) error {
+func (a *Adapter) deliverFrom(ctx context.Context, dest string, private bool, cards []outCard, skip int, sent func(int) error) error {
 	id, ok := strings.CutPrefix(dest, platform+":")
 	if !ok || id == "" {
 		return delivery.Permanent(fmt.Errorf("%q is not a Teams channel or person", dest))
@@ -93,7 +102,9 @@ func (a *Adapter) deliverFrom(ctx context.Context, dest string, private bool, ca
 		if err != nil {
 			return classify(fmt.Errorf("sending to %s: %w", dest, err))
 		}
-		sent(i + 1)
+		if err := sent(i + 1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package teams
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -169,5 +171,31 @@ func TestReplyFallsBackToOutbox(t *testing.T) {
 	}
 	if out := h.Deliver(t); len(out) != 1 || !out[0].Private || !out[0].Has("Only an admin") {
 		t.Fatalf("delivered: %+v", out)
+	}
+}
+
+// TestSendParts: a long message sent by parts carries on after the parts
+// already sent, and stops when their count cannot be kept.
+func TestSendParts(t *testing.T) {
+	h := newHarness(t)
+	h.seen(t, "alice")
+	var lines []domain.Line
+	for i := range 400 {
+		lines = append(lines, domain.Line{Text: strings.Repeat("x", 60) + fmt.Sprint(i)})
+	}
+	msg := domain.Message{Audience: domain.ToChannel, Title: "Digest", Sections: []domain.Section{{Lines: lines}}}
+	parts := len(h.ad.render.render(msg))
+	if parts < 2 {
+		t.Fatalf("%d parts", parts)
+	}
+	from := len(h.fake.Calls())
+	var counts []int
+	err := h.ad.SendParts(context.Background(), "teams:"+testChannel, msg, 1, func(n int) error { counts = append(counts, n); return nil })
+	if err != nil || len(counts) != parts-1 || counts[0] != 2 || len(h.fake.Calls())-from != parts-1 {
+		t.Fatalf("err %v, counts %v, %d calls for %d parts", err, counts, len(h.fake.Calls())-from, parts)
+	}
+	stop := errors.New("store down")
+	if err := h.ad.SendParts(context.Background(), "teams:"+testChannel, msg, 0, func(int) error { return stop }); !errors.Is(err, stop) {
+		t.Fatalf("got %v", err)
 	}
 }
