@@ -62,6 +62,9 @@ type recorder struct {
 	h       engine.Handler
 	mu      sync.Mutex
 	private []string
+	// public are the messages the engine meant for the channel, and those
+	// that replace a pressed card.
+	public []domain.Message
 }
 
 func (r *recorder) Handle(ctx context.Context, req engine.Request) engine.Response {
@@ -71,6 +74,9 @@ func (r *recorder) Handle(ctx context.Context, req engine.Request) engine.Respon
 	for _, m := range resp.Messages {
 		if m.Audience != domain.ToChannel {
 			r.private = append(r.private, strings.TrimSpace(m.Title+"\n"+m.Text))
+		}
+		if m.Audience == domain.ToChannel || m.Replace {
+			r.public = append(r.public, m)
 		}
 	}
 	return resp
@@ -357,6 +363,26 @@ func TestContract(t *testing.T) {
 		if len(first) > 12 && strings.Contains(public, first) {
 			t.Errorf("a private answer reached the channel: %q", first)
 		}
+	}
+	// The privacy matrix: every card posted in the channel is one the
+	// engine meant for the channel, or replaces a card pressed there.
+	meant := map[string]bool{}
+	for _, m := range h.rec.public {
+		meant[h.ad.render.mentions(fallback(m), false)] = true
+	}
+	posts := 0
+	for _, c := range h.fake.Calls() {
+		if c.Kind == "create" || h.fake.ChatMember(c.Conversation) != "" {
+			continue
+		}
+		posts++
+		var a Activity
+		if err := json.Unmarshal(c.Activity, &a); err != nil || !meant[a.Summary] {
+			t.Errorf("posted in the channel, but not meant for it: %q", a.Summary)
+		}
+	}
+	if posts < 20 {
+		t.Fatalf("only %d channel posts", posts)
 	}
 	// The token was fetched once and reused.
 	if n := h.fake.TokenRequests(); n != 1 {
