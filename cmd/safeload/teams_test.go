@@ -180,6 +180,24 @@ func TestTeamsServe(t *testing.T) {
 			t.Fatalf("metrics lack %s", want)
 		}
 	}
+
+	// After a restart, `safeload digest` reaches the channel through the
+	// conversation reference serve kept.
+	if code := srv.stop(t); code != exitOK {
+		t.Fatalf("serve exited %d", code)
+	}
+	before := len(fake.Calls())
+	c, out, errs := discordCLI(context.Background(), env)
+	if code := c.run([]string{"digest"}); code != exitOK {
+		t.Fatalf("digest: exit %d\n%s\n%s", code, out.String(), errs.String())
+	}
+	posted := false
+	for _, call := range fake.Calls()[before:] {
+		posted = posted || (call.Kind == "post" && call.Conversation == "19:e2e@thread.tacv2")
+	}
+	if !posted {
+		t.Fatalf("the digest did not reach the channel: %s", out.String())
+	}
 }
 
 func waitFor(t *testing.T, ok func() bool) {
