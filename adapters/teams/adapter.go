@@ -223,7 +223,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	resp := a.handle(r.Context(), req)
+	// The engine's work is one transaction: it finishes even if Teams hangs up.
+	resp := a.handle(context.WithoutCancel(r.Context()), req)
 	a.logResponse(&act, resp, start)
 	// Counted before the answer goes, so that Wait, once the answer is
 	// read, also waits for the replies.
