@@ -60,6 +60,10 @@ type Verifier struct {
 	Now       func() time.Time
 	Log       logrus.FieldLogger
 
+	// Retry is how long after a failed fetch of the metadata the next
+	// request waits to fetch it again (default metadataRetry).
+	Retry time.Duration
+
 	ctx context.Context // ends the key cache's refreshing
 
 	mu       sync.Mutex
@@ -121,7 +125,11 @@ func (v *Verifier) keyfunc(ctx context.Context) (keyfunc.Keyfunc, error) {
 	if v.keys != nil {
 		return v.keys, nil
 	}
-	if !v.failedAt.IsZero() && time.Since(v.failedAt) < metadataRetry {
+	retry := v.Retry
+	if retry == 0 {
+		retry = metadataRetry
+	}
+	if !v.failedAt.IsZero() && time.Since(v.failedAt) < retry {
 		return nil, fmt.Errorf("%w: %v", errNoKeys, v.lastErr)
 	}
 	keys, err := v.load(ctx)

@@ -141,3 +141,55 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("key set fetched %d times after a rotation, want 2", n)
 	}
 }
+
+// TestKeysUnreachable: while the OpenID metadata cannot be fetched every
+// request is refused (nothing can be checked) and the adapter says it is
+// not ready; once it can, requests are taken again.
+func TestKeysUnreachable(t *testing.T) {
+	h := newHarness(t)
+	h.ad.verify.Retry = -1 // fetch again on every request
+	good := h.ad.verify.OpenIDURL
+	h.ad.verify.OpenIDURL = h.srv.URL + "/no-such-metadata"
+	if code := h.send(t, h.activity(h.Person("eve"), "capacity", true), ""); code != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", code)
+	}
+	if h.ad.Ready() {
+		t.Fatal("ready without keys")
+	}
+	if !strings.Contains(h.logText(), "signing keys could not be fetched") {
+		t.Fatalf("log:\n%s", h.logText())
+	}
+	h.ad.verify.OpenIDURL = good
+	if code := h.send(t, h.activity(h.Person("eve"), "capacity", true), ""); code != http.StatusOK {
+		t.Fatalf("status %d once the metadata is back", code)
+	}
+	if !h.ad.Ready() {
+		t.Fatal("not ready with keys")
+	}
+}
+
+// TestGroupChat: in a group chat the bot answers the group with what is for
+// the channel and each person privately in their 1:1 chat.
+func TestGroupChat(t *testing.T) {
+	h := newHarness(t)
+	group := "19:group-abc@thread.v2"
+	act := h.activity(h.Person("eve"), "caseload setup Group", false)
+	act.ChannelData.Channel, act.ChannelData.Team = nil, nil
+	act.Conversation = &Conversation{ID: group, ConversationType: "groupChat", TenantID: testTenant, IsGroup: true}
+	if code := h.send(t, act, ""); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	out := h.shownSince(t, 0)
+	if len(out) != 1 || !out[0].Private || out[0].To != string(h.Person("eve")) {
+		t.Fatalf("a refusal in a group chat: %+v", out)
+	}
+	act = h.activity(h.Person("admin"), "caseload setup Group", false)
+	act.ChannelData.Channel, act.ChannelData.Team = nil, nil
+	act.Conversation = &Conversation{ID: group, ConversationType: "groupChat", TenantID: testTenant, IsGroup: true}
+	from := len(h.fake.Calls())
+	h.send(t, act, "")
+	out = h.shownSince(t, from)
+	if len(out) != 1 || out[0].Private || out[0].To != "teams:"+group {
+		t.Fatalf("set-up in a group chat: %+v", out)
+	}
+}
