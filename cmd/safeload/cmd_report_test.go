@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/safeload/safeload/adapters/slack/fakeslack"
 	"github.com/safeload/safeload/internal/report"
 )
 
@@ -143,5 +144,43 @@ func TestDemoEndsWithAReport(t *testing.T) {
 	}
 	if !strings.Contains(out, "Chart north-child-in-need-load-") {
 		t.Error("the demo's digest does not say what its chart shows")
+	}
+}
+
+// TestDigestChartsReachSlack: `safeload digest` posts each digest and
+// uploads its chart through Slack's upload flow, to the team channel and to
+// the service manager's DM.
+func TestDigestChartsReachSlack(t *testing.T) {
+	fake := fakeslack.New()
+	t.Cleanup(fake.Close)
+	db := filepath.Join(t.TempDir(), "safeload.db")
+	escSetUp(t, db, nil)
+	env := map[string]string{"SAFELOAD_DB": db, "SLACK_BOT_TOKEN": "xoxb-digest", "SLACK_SIGNING_SECRET": "digest-secret",
+		"SLACK_API_URL": fake.APIURL(), "SAFELOAD_LOG_LEVEL": "warn"}
+	fake.Fail(fakeslack.UploadMethod, fakeslack.Reply{Status: 429, RetryAfter: "1"})
+	out, errOut, code := escCLI(t, env, "digest")
+	if code != exitOK || !strings.Contains(out, "delivered 2 of 2 messages") {
+		t.Fatalf("digest exited %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	shared := map[string]*fakeslack.File{}
+	for _, c := range fake.Calls() {
+		if c.Method == "files.completeUploadExternal" {
+			if shared[c.Channel] != nil {
+				t.Fatalf("the chart was shared twice in %s", c.Channel)
+			}
+			shared[c.Channel] = c.File
+		}
+	}
+	team, sm := shared["CNORTH"], shared[fakeslack.DMChannel("USAM")]
+	if team == nil || sm == nil || !strings.HasPrefix(team.Name, "north-load-") || !strings.Contains(sm.Name, "teams-load-") {
+		t.Fatalf("charts shared: %+v", shared)
+	}
+	for _, f := range []*fakeslack.File{team, sm} {
+		if _, err := png.Decode(bytes.NewReader(f.Data)); err != nil || f.Alt == "" {
+			t.Errorf("%s: %v, alt %q", f.Name, err, f.Alt)
+		}
+	}
+	if !strings.Contains(team.Alt, "Alice") {
+		t.Errorf("the team chart's alt text names nobody: %s", team.Alt)
 	}
 }
