@@ -95,8 +95,8 @@ func (c *cli) openReadOnly(cfg *Config) (*store.DB, int, bool) {
 func (c *cli) runReport(args []string) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	fromS := fs.String("from", "", "first day, YYYY-MM-DD (default: the first day of the last full quarter)")
-	toS := fs.String("to", "", "last day, YYYY-MM-DD (default: the last day of the last full quarter)")
+	fromS := fs.String("from", "", "first day, YYYY-MM-DD (default: the first day of the last full quarter, or of --to's quarter)")
+	toS := fs.String("to", "", "last day, YYYY-MM-DD (default: the last day of the last full quarter, or today after --from)")
 	teamID := fs.String("team", "", "only this team (its ID); default every team and the service as a whole")
 	out := fs.String("out", "", "the file to write: FILE.html, or FILE.pdf (needs Chromium)")
 	fs.Usage = func() {
@@ -123,7 +123,15 @@ func (c *cli) runReport(args []string) int {
 		return code
 	}
 	now := time.Now().In(cfg.TZ)
+	// With neither date, the last full quarter; from a date alone, up to
+	// today; up to a date alone, from the start of its quarter.
 	defFrom, defTo := report.LastFullQuarter(now, cfg.TZ)
+	if *fromS != "" {
+		defTo = domain.DateOf(now)
+	}
+	if to, err := domain.ParseDate(*toS); err == nil && *fromS == "" {
+		defFrom = report.QuarterStart(to)
+	}
 	from, to, err := dateFlags(*fromS, *toS, defFrom, defTo)
 	if err != nil {
 		return c.fail(exitUsage, "report: %v", err)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
 	"github.com/safeload/safeload/internal/report"
@@ -70,6 +71,15 @@ func TestDigestChartsReportAndAuditCommands(t *testing.T) {
 	}
 	if _, errOut, code := safeload(t, "", env, "report", "--team", "north-cin", "--out", filepath.Join(dir, "n.html")); code != exitOK {
 		t.Errorf("report --team: %s", errOut)
+	}
+	// One date alone: up to it from the start of its quarter, or from it
+	// up to today.
+	if out, errOut, code := safeload(t, "", env, "report", "--to", "2026-08-15", "--out", filepath.Join(dir, "t.html")); code != exitOK || !strings.Contains(out, "for 2026-07-01 to 2026-08-15") {
+		t.Errorf("report --to alone: %s %s", out, errOut)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	if out, errOut, code := safeload(t, "", env, "report", "--from", "2026-01-01", "--out", filepath.Join(dir, "f.html")); code != exitOK || !strings.Contains(out, "for 2026-01-01 to "+time.Now().In(london).Format(time.DateOnly)) {
+		t.Errorf("report --from alone: %s %s", out, errOut)
 	}
 
 	for _, tc := range []struct {

@@ -11,6 +11,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -40,6 +41,16 @@ func LastFullQuarter(now time.Time, loc *time.Location) (from, to domain.Date) {
 	q := (int(now.Month()) - 1) / 3
 	start := time.Date(now.Year(), time.Month(q*3+1), 1, 0, 0, 0, 0, loc).AddDate(0, -3, 0)
 	return domain.DateOf(start), domain.DateOf(start.AddDate(0, 3, -1))
+}
+
+// QuarterStart is the first day of the calendar quarter d falls in.
+func QuarterStart(d domain.Date) domain.Date {
+	s := string(d)
+	if len(s) < 7 {
+		return d
+	}
+	month := (int(s[5]-'0')*10 + int(s[6]-'0') - 1) / 3 * 3
+	return domain.Date(fmt.Sprintf("%s-%02d-01", s[:4], month+1))
 }
 
 // Report is the whole report.

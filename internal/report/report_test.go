@@ -27,6 +27,14 @@ func build(t *testing.T, f *fixture, from, to domain.Date) *report.Report {
 	return r
 }
 
+func TestQuarterStart(t *testing.T) {
+	for d, want := range map[domain.Date]domain.Date{"2026-09-30": "2026-07-01", "2026-01-01": "2026-01-01", "2026-12-31": "2026-10-01", "2026-06-15": "2026-04-01"} {
+		if got := report.QuarterStart(d); got != want {
+			t.Errorf("%s: %s, want %s", d, got, want)
+		}
+	}
+}
+
 func TestLastFullQuarter(t *testing.T) {
 	for _, tc := range []struct{ now, from, to string }{
 		{"2026-11-20", "2026-07-01", "2026-09-30"},
