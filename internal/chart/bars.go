@@ -80,12 +80,19 @@ const (
 func (t TeamChart) axisMax() float64 {
 	hi := math.Max(maxBarAxis, t.Bands.Red+40)
 	for _, b := range t.Bars {
-		if !b.NoCapacity && b.Percent+45 > hi {
+		switch {
+		case b.NoCapacity && b.Load > 0:
+			hi = math.Max(hi, t.noCapacityBar()+60)
+		case !b.NoCapacity && b.Percent+45 > hi:
 			hi = b.Percent + 45
 		}
 	}
 	return math.Ceil(hi/10) * 10
 }
+
+// noCapacityBar is how long the bar of a load with no capacity is drawn:
+// past the red line, as it is red, with no figure to give.
+func (t TeamChart) noCapacityBar() float64 { return t.Bands.Red + 10 }
 
 // Alt says what the chart shows in words, for screen readers and for
 // anyone whose client does not show the picture.
@@ -202,7 +209,7 @@ func (tb *teamBars) Plot(c draw.Canvas, p *plot.Plot) {
 		if b.NoCapacity {
 			v = 0
 			if b.Load > 0 {
-				v = tb.t.axisMax() - 40
+				v = tb.t.noCapacityBar()
 			}
 		}
 		x0, x1 := trX(0), trX(math.Min(v, tb.t.axisMax()))
@@ -265,7 +272,8 @@ func hatch(c *draw.Canvas, r domain.RAG, x0, y0, x1, y1 vg.Length) {
 	sty := draw.LineStyle{Color: hatchInk, Width: vg.Points(1.2)}
 	gap := 7.0
 	if r == domain.Red {
-		gap = 11 // two directions: wider apart, so the bar stays red
+		// Two directions: thinner and wider apart, so the bar stays red.
+		sty.Width, gap = vg.Points(1), 11
 	}
 	for _, dir := range []float64{1, -1} {
 		if dir < 0 && r != domain.Red {
