@@ -55,32 +55,64 @@ func ShapeName(i int) string {
 	return []string{"circles", "squares", "triangles", "plus signs", "crosses", "rings", "boxes", "pyramids"}[i%len(shapes)]
 }
 
+// Line is one series in words: its name, its marker, and its figures
+// ("7 Sep 82.0 %") for the weeks that have one.
+type Line struct {
+	Name    string
+	Shape   string
+	Figures []string
+	// Gaps says some weeks have no figure.
+	Gaps bool
+}
+
+// Lines are the series in words, for alt text.
+func (t TrendChart) Lines() []Line {
+	out := make([]Line, 0, len(t.Series))
+	for i, s := range t.Series {
+		l := Line{Name: s.Name, Shape: ShapeName(i)}
+		for w, week := range t.Weeks {
+			if w < len(s.Has) && s.Has[w] {
+				l.Figures = append(l.Figures, fmt.Sprintf("%s %.1f %%", week, s.Percent[w]))
+			}
+		}
+		l.Gaps = len(l.Figures) < len(t.Weeks)
+		out = append(out, l)
+	}
+	return out
+}
+
+// FirstWeek and LastWeek label the first and last weeks shown.
+func (t TrendChart) FirstWeek() string {
+	if len(t.Weeks) == 0 {
+		return ""
+	}
+	return t.Weeks[0]
+}
+
+// LastWeek labels the last week shown.
+func (t TrendChart) LastWeek() string {
+	if len(t.Weeks) == 0 {
+		return ""
+	}
+	return t.Weeks[len(t.Weeks)-1]
+}
+
 // Alt says what the chart shows in words.
 func (t TrendChart) Alt() string {
 	var b strings.Builder
-	from, to := "", ""
-	if len(t.Weeks) > 0 {
-		from, to = t.Weeks[0], t.Weeks[len(t.Weeks)-1]
-	}
 	fmt.Fprintf(&b, "Line chart: %s. Load as a percentage of capacity each week from the week of %s to the week of %s, with lines at %s %%, %s %% and %s %%.",
-		strings.TrimSuffix(t.Title, "."), from, to, num(t.Bands.Room), num(t.Bands.Amber), num(t.Bands.Red))
+		strings.TrimSuffix(t.Title, "."), t.FirstWeek(), t.LastWeek(), num(t.Bands.Room), num(t.Bands.Amber), num(t.Bands.Red))
 	if len(t.Series) == 0 {
 		b.WriteString(" There are no teams to show.")
 	}
-	for i, s := range t.Series {
-		var vals []string
-		for w, week := range t.Weeks {
-			if w < len(s.Has) && s.Has[w] {
-				vals = append(vals, fmt.Sprintf("%s %.1f %%", week, s.Percent[w]))
-			}
-		}
+	for _, l := range t.Lines() {
 		switch {
-		case len(vals) == 0:
-			fmt.Fprintf(&b, " %s (%s): no figures.", s.Name, ShapeName(i))
-		case len(vals) < len(t.Weeks):
-			fmt.Fprintf(&b, " %s (%s): %s; no figures for the other weeks.", s.Name, ShapeName(i), strings.Join(vals, ", "))
+		case len(l.Figures) == 0:
+			fmt.Fprintf(&b, " %s (%s): no figures.", l.Name, l.Shape)
+		case l.Gaps:
+			fmt.Fprintf(&b, " %s (%s): %s; no figures for the other weeks.", l.Name, l.Shape, strings.Join(l.Figures, ", "))
 		default:
-			fmt.Fprintf(&b, " %s (%s): %s.", s.Name, ShapeName(i), strings.Join(vals, ", "))
+			fmt.Fprintf(&b, " %s (%s): %s.", l.Name, l.Shape, strings.Join(l.Figures, ", "))
 		}
 	}
 	return b.String()

@@ -77,11 +77,13 @@ func (b *Builder) TrendChart(reports []*Report, now time.Time) chart.TrendChart 
 // that cannot be drawn leaves the digest without a picture rather than
 // without a digest.
 func (b *Builder) attachTeamChart(m *domain.Message, r *Report) {
-	img, _, err := b.TeamChart(r).PNG()
+	tc := b.TeamChart(r)
+	img, _, err := tc.PNG()
 	if err != nil {
 		return
 	}
-	m.Image = &domain.Image{Name: r.Team.ID + "-load-" + string(domain.DateOf(r.Week)) + ".png", Type: img.ContentType, Alt: img.Alt, Data: img.Data}
+	m.Image = &domain.Image{Name: r.Team.ID + "-load-" + string(domain.DateOf(r.Week)) + ".png", Type: img.ContentType,
+		Alt: b.say("chart.team.alt", "C", tc), Data: img.Data}
 }
 
 // attachTrendChart puts the teams' 12-week chart on a service manager's
@@ -90,12 +92,14 @@ func (b *Builder) attachTrendChart(m *domain.Message, sm domain.PersonID, report
 	if len(reports) == 0 {
 		return
 	}
-	img, err := b.TrendChart(reports, now).PNG()
+	tc := b.TrendChart(reports, now)
+	img, err := tc.PNG()
 	if err != nil {
 		return
 	}
 	week := domain.DateOf(domain.WeekStart(now.In(b.Loc), b.Loc))
-	m.Image = &domain.Image{Name: fileSafe(string(sm)) + "-teams-load-" + string(week) + ".png", Type: img.ContentType, Alt: img.Alt, Data: img.Data}
+	m.Image = &domain.Image{Name: fileSafe(string(sm)) + "-teams-load-" + string(week) + ".png", Type: img.ContentType,
+		Alt: b.say("chart.trend.alt", "C", tc), Data: img.Data}
 }
 
 // fileSafe keeps letters, digits and '-' of s, so a person ID can name a

@@ -99,7 +99,12 @@ func TestDigestsCarryTheirCharts(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, geo, err = b.TeamChart(r).PNG()
+		var plain chart.Image
+		plain, geo, err = b.TeamChart(r).PNG()
+		// The prompts' alt text says what the chart package's does.
+		if plain.Alt != img.Alt {
+			t.Errorf("alt text from the prompts:\n%s\nfrom the chart:\n%s", img.Alt, plain.Alt)
+		}
 		return err
 	}); err != nil {
 		t.Fatal(err)
