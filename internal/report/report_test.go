@@ -181,7 +181,7 @@ func AssertSelfContained(t *testing.T, page string) {
 func TestReportOfTwoTeamsHasTheService(t *testing.T) {
 	f := newFixture(t)
 	f.update(t, func(tx domain.Tx) error {
-		if err := tx.PutTeam(&domain.Team{ID: "south", Name: "South CP", CreatedAt: tx.Now()}); err != nil {
+		if err := tx.PutTeam(&domain.Team{ID: "south", Name: `South <script>alert(1)</script> & "CP"`, CreatedAt: tx.Now()}); err != nil {
 			return err
 		}
 		return tx.PutMember(&domain.Member{Team: "south", Person: "test:di", Name: "Di Dee", Role: domain.RolePractitioner, FTE: 1})
@@ -196,7 +196,11 @@ func TestReportOfTwoTeamsHasTheService(t *testing.T) {
 	}
 	page := buf.String()
 	AssertSelfContained(t, page)
-	for _, want := range []string{"The whole service", "There are no weekly figures for this team in this period", "<td>Alice Adams</td><td>North CIN</td>"} {
+	if strings.Contains(page, "<script") {
+		t.Fatal("a team's name reached the page unescaped")
+	}
+	for _, want := range []string{"The whole service", "There are no weekly figures for this team in this period", "<td>Alice Adams</td><td>North CIN</td>",
+		"South &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;CP&#34;"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
