@@ -100,8 +100,10 @@ func (b *Builder) TeamMessages(r *Report) []domain.Message {
 			{Name: b.say("digest.f.hours"), Value: b.say("digest.v.hours", "R", r)},
 		},
 	}
+	m.Fields = append(m.Fields, b.teamlifeFields(r)...)
 	m.Sections = append(m.Sections, b.peopleSections(r)...)
 	m.Sections = append(m.Sections, b.changeSection(r))
+	m.Sections = append(m.Sections, b.reviewsSection(r)...)
 	if len(r.Waiting) > 0 {
 		s := domain.Section{Title: b.say("digest.waiting", "R", r)}
 		for _, w := range r.Waiting {

@@ -35,6 +35,12 @@ type Team struct {
 	// MeetingStart is when the current allocation meeting began (the first
 	// /allocate after the last /allocate done); zero when none is running.
 	MeetingStart time.Time `json:"meeting_start,omitzero"`
+	// Policy names the team's policy among the policy file's; "" is the
+	// file's default. PolicySince is when it was last chosen.
+	Policy      string    `json:"policy,omitempty"`
+	PolicySince time.Time `json:"policy_since,omitzero"`
+	// Posts is the funded establishment in FTE; 0 when not known.
+	Posts float64 `json:"posts,omitempty"`
 }
 
 // Member is a person's place in one team.
@@ -46,6 +52,10 @@ type Member struct {
 	FTE        float64     `json:"fte"`
 	Reductions []Reduction `json:"reductions,omitempty"`
 	JoinedAt   time.Time   `json:"joined_at"`
+	// ASYEStarted is the first day of an ASYE's assessed year: capacity
+	// rises by its months and the member becomes a practitioner on its
+	// anniversary. Empty when not known (the policy's ASYE share applies).
+	ASYEStarted Date `json:"asye_started,omitempty"`
 }
 
 // Reduction takes a share of a member's capacity away for a reason, up to and
@@ -54,10 +64,19 @@ type Reduction struct {
 	Reason  string  `json:"reason"`
 	Percent float64 `json:"percent"`
 	Until   Date    `json:"until,omitempty"`
+	// Leave marks a 100 % reduction for leave; Note is the manager's
+	// private note about it, shown only to managers.
+	Leave bool   `json:"leave,omitempty"`
+	Note  string `json:"note,omitempty"`
+	// From, when set, is the first day it counts (a phased return starts
+	// the day leave ends).
+	From Date `json:"from,omitempty"`
 }
 
 // ActiveOn reports whether the reduction counts on day.
-func (r Reduction) ActiveOn(day Date) bool { return r.Until == "" || day <= r.Until }
+func (r Reduction) ActiveOn(day Date) bool {
+	return (r.Until == "" || day <= r.Until) && (r.From == "" || day >= r.From)
+}
 
 // CaseStatus is where a case is in its life.
 type CaseStatus string
@@ -89,6 +108,11 @@ type Case struct {
 	QueuedSince time.Time  `json:"queued_since,omitzero"`
 	AllocatedAt time.Time  `json:"allocated_at,omitzero"`
 	ClosedAt    time.Time  `json:"closed_at,omitzero"`
+	// MovedFrom is the team a case came from, with why and when; a case
+	// moved in waits at the top of its new team's queue.
+	MovedFrom  string    `json:"moved_from,omitempty"`
+	MoveReason string    `json:"move_reason,omitempty"`
+	MovedAt    time.Time `json:"moved_at,omitzero"`
 }
 
 // Open reports whether the case still counts: not closed.

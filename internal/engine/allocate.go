@@ -44,7 +44,7 @@ func (r *run) queue() error {
 		s := r.pol.Suggest(c, ms, workloads, r.day)
 		lines = append(lines, domain.Line{
 			Text: r.say("queue.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c),
-				"Waited", r.now.Sub(c.QueuedSince), "Since", c.QueuedSince, "Now", r.now, "S", s),
+				"Waited", r.now.Sub(c.QueuedSince), "Since", c.QueuedSince, "Now", r.now, "S", s) + r.movedNote(c),
 			RAG: s.After.RAG,
 		})
 	}

@@ -71,6 +71,9 @@ func (r *run) addMember() error {
 	if r.c.fteSet && !role.CarriesCases() {
 		return &usageError{usage: r.c.usage, reason: r.say("error.fte_no_cases", "Role", role.Label())}
 	}
+	if r.c.tl.date != "" && role != domain.RoleASYE {
+		return &usageError{usage: r.c.usage, reason: r.say("teamlife.started_asye")}
+	}
 	name := r.c.label
 	if name == "" {
 		name = r.name(r.c.person)
@@ -93,6 +96,11 @@ func (r *run) addMember() error {
 		m.Name = name
 	}
 	m.Role = role
+	if role != domain.RoleASYE {
+		m.ASYEStarted = ""
+	} else if r.c.tl.date != "" {
+		m.ASYEStarted = r.c.tl.date
+	}
 	if r.c.fteSet {
 		m.FTE = r.c.fte
 	} else if !role.CarriesCases() {
@@ -107,6 +115,9 @@ func (r *run) addMember() error {
 		}
 	}
 	after := fmt.Sprintf("%s fte=%g", m.Role, m.FTE)
+	if m.ASYEStarted != "" {
+		after += " started=" + string(m.ASYEStarted)
+	}
 	if err := r.audit("member.add", string(m.Person), before, after, m.Name); err != nil {
 		return err
 	}

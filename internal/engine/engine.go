@@ -177,6 +177,8 @@ func (c *cmd) readOnly() bool {
 	switch c.name {
 	case "caseload.board", "case.show", "capacity.show", "capacity.member":
 		return true
+	case "caseload.policy":
+		return c.tl.word == ""
 	}
 	return false
 }
@@ -270,6 +272,9 @@ func (r *run) exec() error {
 	case "capacity.hours":
 		return r.hours()
 	}
+	if ok, err := r.teamlife(); ok {
+		return err
+	}
 	return fmt.Errorf("engine: no handler for %s", r.c.name)
 }
 
@@ -278,7 +283,7 @@ func (r *run) exec() error {
 func (r *run) resolveTeam() error {
 	t, err := r.tx.TeamByChannel(r.req.Channel)
 	if err == nil {
-		r.team = t
+		r.setTeam(t)
 		return nil
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return err
@@ -298,7 +303,7 @@ func (r *run) useTeam(id string) error {
 	if err != nil {
 		return err
 	}
-	r.team = t
+	r.setTeam(t)
 	return nil
 }
 

@@ -340,7 +340,7 @@ func (s *Scheduler) plan(tx domain.Tx, teamID string, now time.Time, admins []do
 		return nil, err
 	}
 	t := &teamRun{s: s, tx: tx, team: team, now: now, admins: admins}
-	steps := []func() ([]firing, error){t.concernClocks, t.caseClocks, t.proposalClocks, t.snapshot}
+	steps := []func() ([]firing, error){t.concernClocks, t.caseClocks, t.proposalClocks, t.asyeClocks, t.snapshot}
 	if withDigest {
 		steps = append(steps, t.digest)
 	}

@@ -1,0 +1,75 @@
+package digest
+
+import (
+	"sort"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// Team life in the digest: the team's policy and since when, its posts and
+// vacancies, and the caseload reviews in supervision due or overdue.
+
+// ReviewDue is a practitioner whose caseload review is due within the
+// coming week, or overdue.
+type ReviewDue struct {
+	Name    string
+	Due     domain.Date
+	Last    *domain.Review // nil when never reviewed
+	Overdue bool
+}
+
+// teamlife fills the report's team-life parts.
+func (b *Builder) teamlife(tx domain.Tx, r *Report, members []*domain.Member, day domain.Date) error {
+	r.Policy = b.Policy.Name
+	r.PolicySince = r.Team.PolicySince
+	r.Staffing = b.Policy.Staffing(r.Team, members)
+	reviews, err := tx.Reviews(r.Team.ID)
+	if err != nil {
+		return err
+	}
+	last := domain.LastReviews(reviews)
+	soon := day.AddDays(7)
+	for _, m := range members {
+		due := b.Policy.ReviewDue(m, last[m.Person], b.Loc)
+		if due == "" || due > soon {
+			continue
+		}
+		r.ReviewsDue = append(r.ReviewsDue, ReviewDue{Name: m.Name, Due: due, Last: last[m.Person], Overdue: due < day})
+	}
+	sort.SliceStable(r.ReviewsDue, func(i, j int) bool {
+		if r.ReviewsDue[i].Due != r.ReviewsDue[j].Due {
+			return r.ReviewsDue[i].Due < r.ReviewsDue[j].Due
+		}
+		return r.ReviewsDue[i].Name < r.ReviewsDue[j].Name
+	})
+	for _, d := range r.ReviewsDue {
+		if d.Overdue {
+			r.ReviewsOverdue++
+		}
+	}
+	return nil
+}
+
+// teamlifeFields are the digest's posts and policy fields.
+func (b *Builder) teamlifeFields(r *Report) []domain.Field {
+	return []domain.Field{
+		{Name: b.say("digest.f.staffing"), Value: b.say("digest.v.staffing", "R", r)},
+		{Name: b.say("digest.f.reviews"), Value: b.say("digest.v.reviews", "R", r)},
+	}
+}
+
+// reviewsSection lists the reviews due and overdue, if any.
+func (b *Builder) reviewsSection(r *Report) []domain.Section {
+	if len(r.ReviewsDue) == 0 {
+		return nil
+	}
+	s := domain.Section{Title: b.say("digest.reviews", "R", r)}
+	for _, d := range r.ReviewsDue {
+		rag := domain.Amber
+		if d.Overdue {
+			rag = domain.Red
+		}
+		s.Lines = append(s.Lines, domain.Line{Text: b.say("digest.review", "D", d), RAG: rag})
+	}
+	return []domain.Section{s}
+}
