@@ -434,7 +434,7 @@ func (r *run) caseShow() error {
 			lines = append(lines, domain.Line{Text: r.say("show.point", "Part", part, "IsType", part.What == c.Type, "Children", c.Children)})
 		}
 	}
-	log, err := r.tx.AuditLog(r.team.ID, zeroTime)
+	log, err := r.caseLog(c)
 	if err != nil {
 		return err
 	}

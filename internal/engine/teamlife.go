@@ -611,3 +611,24 @@ func (r *run) staffingFields(ms []*domain.Member) []domain.Field {
 		{Name: r.say("teamlife.f.policy"), Value: r.say("teamlife.v.policy", "Name", r.pol.Name, "Since", r.team.PolicySince)},
 	}
 }
+
+// caseLog is the audit log a case's history is read from: its team's, after
+// the team it was moved from's, so the history runs on across the move.
+func (r *run) caseLog(c *domain.Case) ([]*domain.AuditEntry, error) {
+	log, err := r.tx.AuditLog(r.team.ID, zeroTime)
+	if err != nil || c.MovedFrom == "" {
+		return log, err
+	}
+	before, err := r.tx.AuditLog(c.MovedFrom, zeroTime)
+	if err != nil {
+		return nil, err
+	}
+	var out []*domain.AuditEntry
+	for _, e := range before {
+		// The move itself is told once, by the receiving team's entry.
+		if e.Subject == c.Ref && !e.At.After(c.MovedAt) && e.Action != "case.move_out" {
+			out = append(out, e)
+		}
+	}
+	return append(out, log...), nil
+}
