@@ -34,7 +34,7 @@ var Funcs = template.FuncMap{
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f %%", x) },
 	// pctShare writes a share like 0.8 as "80 %".
 	"pctShare": func(x float64) string { return formatNum(x*100) + " %" },
-	"num": formatNum,
+	"num":      formatNum,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"

@@ -56,12 +56,12 @@ type TeamOut struct {
 	// Policy names the team's policy; Posts is its funded establishment in
 	// FTE (0 when not set) and VacancyPercent the share of it vacant (null
 	// when posts are not set).
-	Policy         string      `json:"policy"`
-	Posts          float64     `json:"posts"`
-	VacancyPercent *float64    `json:"vacancy_percent"`
-	Summary        TeamFigures `json:"summary"`
-	Members        []Row            `json:"members"`
-	Queue          []QueuedCase     `json:"queue"`
+	Policy         string       `json:"policy"`
+	Posts          float64      `json:"posts"`
+	VacancyPercent *float64     `json:"vacancy_percent"`
+	Summary        TeamFigures  `json:"summary"`
+	Members        []Row        `json:"members"`
+	Queue          []QueuedCase `json:"queue"`
 }
 
 // TeamFigures roll a team up (domain.Summarise: points summed first, divided
