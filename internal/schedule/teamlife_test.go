@@ -10,7 +10,6 @@ import (
 	"github.com/safeload/safeload/internal/schedule"
 )
 
-
 // said is everything a response shows, flattened.
 func said(msgs []domain.Message) string {
 	var b []string
