@@ -280,8 +280,8 @@ func TestHoursForAnEarlierDay(t *testing.T) {
 func TestCaseMoveToAnotherTeam(t *testing.T) {
 	f := matrixFixture(t)
 	out := f.must(t, "meg", "caseload", "case move C-2 south turned 18, adults' team")
-	contains(t, texts(out), "C-2 has moved from North to South's queue (it was held by Alice)", "manager has been told")
-	contains(t, f.outboxTo(t, "test:olly"), "C-2 has come to South from North", "turned 18, adults' team", "top of South's queue")
+	contains(t, texts(out), "C-2 has moved from North to the queue of South (it was held by Alice)", "manager has been told")
+	contains(t, f.outboxTo(t, "test:olly"), "C-2 has come to South from North", "turned 18, adults' team", "top of the team's queue")
 	contains(t, f.outboxTo(t, "test:alice"), "no longer counts in your caseload")
 	if w := f.workload(t, "alice"); w.Cases != 0 {
 		t.Fatalf("Alice still counts C-2: %+v", w)
