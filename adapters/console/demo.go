@@ -181,6 +181,7 @@ func RunDemo(ctx context.Context, env DemoEnv) error {
 	} else {
 		typeAs("meg", "/caseload digest")
 	}
+	teamLifeSteps(say, typeAs)
 	say("demo.end")
 	return nil
 }

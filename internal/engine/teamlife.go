@@ -81,21 +81,26 @@ func (r *run) capacityChange(m *domain.Member, before domain.Workload, action, a
 	}
 	d := data("Name", m.Name, "Person", m.Person, "Before", before, "After", now, "Team", r.team.Name, "Answer", answer)
 	r.toCaller(domain.Message{Text: r.e.prompts.Say("teamlife.capacity_changed", d), RAG: now.RAG})
-	if m.Person != r.req.Caller {
-		if err := r.tell(m.Person, kindTeamlife, domain.Message{Text: r.e.prompts.Say("teamlife.capacity_told", d), RAG: now.RAG}); err != nil {
-			return err
-		}
+	if r.crossed(before, now) {
+		return r.thresholdNotice(m, before, now)
 	}
-	return r.thresholdNotice(m, before, now)
+	if m.Person != r.req.Caller {
+		return r.tell(m.Person, kindTeamlife, domain.Message{Text: r.e.prompts.Say("teamlife.capacity_told", d), RAG: now.RAG})
+	}
+	return nil
 }
 
-// thresholdNotice tells the member and the team's managers when a change
-// of capacity took the member to the override level or to a worse colour.
+// crossed reports whether a change of capacity took a load to the override
+// level, or to a worse colour than before (other than green).
+func (r *run) crossed(before, after domain.Workload) bool {
+	over := r.pol.NeedsOverride(after) && !r.pol.NeedsOverride(before) && after.Load > 0
+	return over || worseThan(after.RAG, before.RAG) && after.RAG != domain.Green
+}
+
+// thresholdNotice tells the member and the team's managers that a change of
+// capacity took the member past a threshold; the caller sees it in the
+// answer.
 func (r *run) thresholdNotice(m *domain.Member, before, after domain.Workload) error {
-	crossed := r.pol.NeedsOverride(after) && !r.pol.NeedsOverride(before) && after.Load > 0
-	if !crossed && !(worseThan(after.RAG, before.RAG) && after.RAG != domain.Green) {
-		return nil
-	}
 	d := data("Name", m.Name, "Person", m.Person, "Before", before, "After", after, "Team", r.team.Name)
 	note := domain.Message{Title: r.e.prompts.Say("teamlife.threshold_title", d), Text: r.e.prompts.Say("teamlife.threshold", d), RAG: after.RAG}
 	to, err := r.managers()
@@ -103,7 +108,7 @@ func (r *run) thresholdNotice(m *domain.Member, before, after domain.Workload) e
 		return err
 	}
 	to = append(to, m.Person)
-	told := map[domain.PersonID]bool{r.req.Caller: false}
+	told := map[domain.PersonID]bool{r.req.Caller: true}
 	for _, p := range to {
 		if told[p] {
 			continue
