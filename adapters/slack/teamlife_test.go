@@ -66,7 +66,7 @@ func TestCaseMoveBetweenTeamsThroughSlack(t *testing.T) {
 	h.Deliver(t)
 
 	got := h.in(t, testChannel, meg, "caseload", "case move C-7 south-adults turned 18, needs the adults' team")
-	if !strings.Contains(got, "C-7 has moved from North to the queue of South Adults") {
+	if !strings.Contains(got, "C-7 is on its way from North to South Adults") {
 		t.Fatalf("the move:\n%s", got)
 	}
 	var toOlly string
@@ -75,13 +75,16 @@ func TestCaseMoveBetweenTeamsThroughSlack(t *testing.T) {
 			toOlly += m.Text
 		}
 	}
-	if !strings.Contains(toOlly, "C-7 has come to South Adults from North") || !strings.Contains(toOlly, "turned 18, needs the adults' team") {
+	if !strings.Contains(toOlly, "Meg is sending C-7") || !strings.Contains(toOlly, "turned 18, needs the adults' team") {
 		t.Fatalf("South's manager was told:\n%q", toOlly)
 	}
 	queue := h.in(t, south, olly, "allocate", "")
 	c7, s1 := strings.Index(queue, "C-7"), strings.Index(queue, "S-1")
-	if c7 < 0 || s1 < 0 || c7 > s1 || !strings.Contains(queue, "moved from North") || !strings.Contains(queue, "turned 18") {
+	if c7 < 0 || s1 < 0 || c7 > s1 || !strings.Contains(queue, "coming from North") || !strings.Contains(queue, "turned 18") {
 		t.Fatalf("the moved case is not at the top of South's queue with its reason:\n%s", queue)
+	}
+	if got := h.in(t, testChannel, meg, "capacity", h.Mention(alice)); !strings.Contains(got, "C-7") {
+		t.Fatalf("C-7 left Alice's caseload before South allocated it:\n%s", got)
 	}
 	h.in(t, south, olly, "allocate", "C-7 "+h.Mention(pat))
 	h.in(t, south, pat, "allocate", "accept C-7")
@@ -92,7 +95,7 @@ func TestCaseMoveBetweenTeamsThroughSlack(t *testing.T) {
 		t.Fatalf("Pat does not hold C-7:\n%s", got)
 	}
 	hist := h.in(t, south, olly, "caseload", "case show C-7")
-	for _, want := range []string{"added by Meg", "accepted by Alice", "moved from north to south-adults by Meg", "accepted by Pat"} {
+	for _, want := range []string{"added by Meg", "accepted by Alice", "moved from north to south-adults by Meg", "left", "accepted by Pat"} {
 		if !strings.Contains(hist, want) {
 			t.Fatalf("C-7's history lacks %q:\n%s", want, hist)
 		}

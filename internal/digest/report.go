@@ -42,6 +42,8 @@ type Report struct {
 	Staffing       domain.Staffing
 	ReviewsDue     []ReviewDue
 	ReviewsOverdue int
+	// Incoming are held cases other teams are sending here.
+	Incoming []Incoming
 }
 
 // Person is a practitioner's line, with last week's figures when known.

@@ -18,8 +18,34 @@ type ReviewDue struct {
 	Overdue bool
 }
 
+// Incoming is a held case another team is sending: it waits at the top of
+// this team's queue until allocated here.
+type Incoming struct {
+	C      *domain.Case
+	From   string // the sending team's name
+	Points float64
+}
+
 // teamlife fills the report's team-life parts.
 func (b *Builder) teamlife(tx domain.Tx, r *Report, members []*domain.Member, day domain.Date) error {
+	for _, ref := range r.Team.Incoming {
+		from, err := tx.CaseTeam(ref)
+		if err != nil || from == r.Team.ID {
+			continue // gone, or arrived
+		}
+		c, err := tx.Case(from, ref)
+		if err != nil {
+			return err
+		}
+		if !c.Open() || c.MoveTo != r.Team.ID {
+			continue
+		}
+		name := from
+		if t, err := tx.Team(from); err == nil {
+			name = t.Name
+		}
+		r.Incoming = append(r.Incoming, Incoming{C: c, From: name, Points: b.Policy.Points(c)})
+	}
 	r.Policy = b.Policy.Name
 	r.PolicySince = r.Team.PolicySince
 	r.Staffing = b.Policy.Staffing(r.Team, members)
@@ -58,10 +84,19 @@ func (b *Builder) teamlifeFields(r *Report) []domain.Field {
 	}
 }
 
-// reviewsSection lists the reviews due and overdue, if any.
+// reviewsSection lists the cases coming from other teams and the reviews
+// due and overdue, if any.
 func (b *Builder) reviewsSection(r *Report) []domain.Section {
+	var out []domain.Section
+	if len(r.Incoming) > 0 {
+		s := domain.Section{Title: b.say("digest.incoming", "R", r)}
+		for _, in := range r.Incoming {
+			s.Lines = append(s.Lines, domain.Line{Text: b.say("digest.incoming_case", "I", in, "Now", r.Now), RAG: domain.Amber})
+		}
+		out = append(out, s)
+	}
 	if len(r.ReviewsDue) == 0 {
-		return nil
+		return out
 	}
 	s := domain.Section{Title: b.say("digest.reviews", "R", r)}
 	for _, d := range r.ReviewsDue {
@@ -71,5 +106,5 @@ func (b *Builder) reviewsSection(r *Report) []domain.Section {
 		}
 		s.Lines = append(s.Lines, domain.Line{Text: b.say("digest.review", "D", d), RAG: rag})
 	}
-	return []domain.Section{s}
+	return append(out, s)
 }

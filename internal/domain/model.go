@@ -41,6 +41,9 @@ type Team struct {
 	PolicySince time.Time `json:"policy_since,omitzero"`
 	// Posts is the funded establishment in FTE; 0 when not known.
 	Posts float64 `json:"posts,omitempty"`
+	// Incoming are held cases another team is sending here: they wait at
+	// the top of the queue and arrive when proposed to someone here.
+	Incoming []string `json:"incoming,omitempty"`
 }
 
 // Member is a person's place in one team.
@@ -108,8 +111,11 @@ type Case struct {
 	QueuedSince time.Time  `json:"queued_since,omitzero"`
 	AllocatedAt time.Time  `json:"allocated_at,omitzero"`
 	ClosedAt    time.Time  `json:"closed_at,omitzero"`
-	// MovedFrom is the team a case came from, with why and when; a case
-	// moved in waits at the top of its new team's queue.
+	// MoveTo is the team a held case is on its way to: it stays in its
+	// holder's caseload until that team allocates it. MovedFrom is the team
+	// it came from, with why and when; a case moved in waits at the top of
+	// its new team's queue.
+	MoveTo     string    `json:"move_to,omitempty"`
 	MovedFrom  string    `json:"moved_from,omitempty"`
 	MoveReason string    `json:"move_reason,omitempty"`
 	MovedAt    time.Time `json:"moved_at,omitzero"`

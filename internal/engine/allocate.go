@@ -48,6 +48,11 @@ func (r *run) queue() error {
 			RAG: s.After.RAG,
 		})
 	}
+	incoming, err := r.incomingLines()
+	if err != nil {
+		return err
+	}
+	lines = append(incoming, lines...)
 	if len(lines) == 0 {
 		lines = append(lines, domain.Line{Text: r.say("queue.empty")})
 	}

@@ -480,6 +480,9 @@ func (r *run) findCase(ref string) (*domain.Case, error) {
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
 	}
+	if c, ok, err := r.incomingCase(ref); ok || err != nil {
+		return c, err // a case on its way from another team
+	}
 	if err := r.checkRef(ref); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/digest"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/policyfile"
@@ -278,24 +279,48 @@ func TestHoursForAnEarlierDay(t *testing.T) {
 }
 
 func TestCaseMoveToAnotherTeam(t *testing.T) {
-	f := matrixFixture(t)
+	f := matrixFixture(t) // Alice holds C-2 (cp 8); C-1 waits in North's queue
+	south := func(as, command, text string) engine.Response {
+		return f.eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: "test:C-SOUTH", Caller: domain.PersonID("test:" + as), Command: command, Text: text})
+	}
 	out := f.must(t, "meg", "caseload", "case move C-2 south turned 18, adults' team")
-	contains(t, texts(out), "C-2 has moved from North to the queue of South (it was held by Alice)", "manager has been told")
-	contains(t, f.outboxTo(t, "test:olly"), "C-2 has come to South from North", "turned 18, adults' team", "top of the team's queue")
-	contains(t, f.outboxTo(t, "test:alice"), "no longer counts in your caseload")
+	contains(t, texts(out), "C-2 is on its way from North to South", "stays in Alice's caseload here until they allocate it", "manager has been told")
+	contains(t, f.outboxTo(t, "test:olly"), "Meg is sending C-2 (8 points) from North to South", "turned 18, adults' team", "top of the team's queue", "Alice keeps it in North until you allocate it here")
+	contains(t, f.outboxTo(t, "test:alice"), "stays in your caseload until South allocates it")
+	if w := f.workload(t, "alice"); w.Cases != 1 || w.Load != 8 {
+		t.Fatalf("C-2 left Alice's figures before South allocated it: %+v", w)
+	}
+	contains(t, texts(f.do(t, "meg", "caseload", "case move C-2 east why")), `no team with the ID "east"`)
+	contains(t, texts(f.do(t, "meg", "caseload", "case move C-2 south again")), "already on its way to South")
+
+	var dg []domain.Message
+	if err := f.st.View(func(tx domain.Tx) error {
+		tm, err := tx.Team("south")
+		if err != nil {
+			return err
+		}
+		dg, err = digest.Build(tx, f.eng.Policy(), f.eng.Prompts(), f.eng.Location(), tm, f.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, texts(engine.Response{Messages: dg}), "Coming from other teams", "C-2 from North, 8 points")
+	got := texts(south("olly", "allocate", ""))
+	contains(t, got, "C-2: cp, 8 points", "coming from North (turned 18, adults' team); Alice holds it there until you allocate it")
+	contains(t, texts(south("olly", "caseload", "case close C-2")), "on its way here from North", "allocate it first")
+	contains(t, texts(south("olly", "caseload", "case show C-2")), "C-2: 8 points")
+
+	if resp := south("olly", "allocate", "C-2 <@pat>"); resp.Code != "" {
+		t.Fatalf("South proposes C-2: %s", texts(resp))
+	}
 	if w := f.workload(t, "alice"); w.Cases != 0 {
-		t.Fatalf("Alice still counts C-2: %+v", w)
+		t.Fatalf("C-2 still counts for Alice after South allocated it: %+v", w)
 	}
-	south := engine.Request{Platform: "test", Channel: "test:C-SOUTH", Caller: "test:olly", Command: "allocate"}
-	q := f.eng.Handle(context.Background(), south)
-	got := texts(q)
-	contains(t, got, "C-2", "moved from North", "turned 18")
-	if strings.Index(got, "C-2") > strings.Index(got, "moved from North") {
-		t.Fatalf("the moved case is not at the top:\n%s", got)
+	if resp := south("pat", "allocate", "accept C-2"); resp.Code != "" {
+		t.Fatalf("Pat accepts: %s", texts(resp))
 	}
-	show := south
-	show.Command, show.Text = "caseload", "case show C-2"
-	contains(t, texts(f.eng.Handle(context.Background(), show)), "proposed by Meg", "accepted", "moved from north to south by Meg: turned 18")
+	contains(t, texts(south("olly", "caseload", "case show C-2")), "added by Meg", "accepted by Alice",
+		"moved from north to south by Meg: turned 18", "left <@test:alice>'s caseload for south", "accepted by Pat")
 	var out1 bool
 	for _, e := range f.audits(t, "north") {
 		out1 = out1 || e.Action == "case.move_out" && e.Subject == "C-2" && e.After == "south"
@@ -303,11 +328,18 @@ func TestCaseMoveToAnotherTeam(t *testing.T) {
 	if !out1 {
 		t.Fatal("North's audit log does not show the move")
 	}
+
+	// A case nobody holds goes at once, to the top of the queue.
+	south("olly", "caseload", "case add S-9 cp high_risk")
+	contains(t, texts(f.must(t, "meg", "caseload", "case move C-1 south needs the South team")), "C-1 has moved from North to the queue of South")
+	q := texts(south("olly", "allocate", ""))
+	if strings.Index(q, "C-1") < 0 || strings.Index(q, "C-1") > strings.Index(q, "S-9") || !strings.Contains(q, "moved from North") {
+		t.Fatalf("the moved case is not at the top with its reason:\n%s", q)
+	}
 	for text, want := range map[string]string{
-		"case move C-1 nowhere why":   `no team with the ID "nowhere"`,
-		"case move C-1 north why":     "in this team already",
-		"case move C-1 south":         "needs the case",
-		"case move C-2 south why not": "belongs to another team",
+		"case move C-3 north why":     "in this team already",
+		"case move C-3 south":         "needs the case",
+		"case move C-1 south why not": "belongs to another team",
 	} {
 		resp := f.do(t, "meg", "caseload", text)
 		if resp.Code == "" {
