@@ -176,6 +176,7 @@ func (r *run) teamName(id string) string {
 	}
 	return id
 }
+
 // receivers are who must hear of a case arriving in team t: its managers,
 // else its service manager, else the admins.
 func (r *run) receivers(t *domain.Team) ([]domain.PersonID, error) {
@@ -220,7 +221,6 @@ func (r *run) movedNote(c *domain.Case) string {
 	}
 	return "\n" + r.say("teamlife.queue_moved", "From", from, "C", c)
 }
-
 
 // caseLog is the audit log a case's history is read from: its team's, after
 // the team it was moved from's, so the history runs on across the move.

@@ -333,7 +333,7 @@ func TestCaseMoveToAnotherTeam(t *testing.T) {
 	south("olly", "caseload", "case add S-9 cp high_risk")
 	contains(t, texts(f.must(t, "meg", "caseload", "case move C-1 south needs the South team")), "C-1 has moved from North to the queue of South")
 	q := texts(south("olly", "allocate", ""))
-	if strings.Index(q, "C-1") < 0 || strings.Index(q, "C-1") > strings.Index(q, "S-9") || !strings.Contains(q, "moved from North") {
+	if !strings.Contains(q, "C-1") || strings.Index(q, "C-1") > strings.Index(q, "S-9") || !strings.Contains(q, "moved from North") {
 		t.Fatalf("the moved case is not at the top with its reason:\n%s", q)
 	}
 	for text, want := range map[string]string{
