@@ -276,6 +276,7 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 			m.Sections = append(m.Sections, domain.Section{Title: b.say(s.name, "Count", len(s.lines)), Lines: s.lines})
 		}
 	}
+	m.Sections = append(m.Sections, b.teamLifeAcross(reports)...)
 	m.Footer = b.say("digest.sm.footer", "Now", now)
 	return []domain.Message{m}
 }

@@ -108,3 +108,26 @@ func (b *Builder) reviewsSection(r *Report) []domain.Section {
 	}
 	return append(out, s)
 }
+
+// teamLifeAcross tells a service manager which of their teams are at or
+// over their policy's vacancy level, and how many caseload reviews are
+// overdue in each team.
+func (b *Builder) teamLifeAcross(reports []*Report) []domain.Section {
+	var vacant, overdue []domain.Line
+	for _, r := range reports {
+		if r.Staffing.Alert {
+			vacant = append(vacant, domain.Line{Text: b.say("digest.sm.vacancy", "R", r), RAG: domain.Red})
+		}
+		if r.ReviewsOverdue > 0 {
+			overdue = append(overdue, domain.Line{Text: b.say("digest.sm.reviews", "R", r), RAG: domain.Amber})
+		}
+	}
+	var out []domain.Section
+	if len(vacant) > 0 {
+		out = append(out, domain.Section{Title: b.say("digest.sm.vacancies", "Count", len(vacant)), Lines: vacant})
+	}
+	if len(overdue) > 0 {
+		out = append(out, domain.Section{Title: b.say("digest.sm.reviews_title", "Count", len(overdue)), Lines: overdue})
+	}
+	return out
+}

@@ -116,6 +116,21 @@ func TestReviewRemindersInTheDigest(t *testing.T) {
 	if !strings.Contains(got, "Bo: overdue since 2026-12-07") || !strings.Contains(got, "1 overdue") {
 		t.Fatalf("overdue:\n%s", got)
 	}
+	f.do("meg", "caseload", "posts 5") // 2.6 FTE in post: 48 % vacant
+	var across []domain.Message
+	if err := f.st.View(func(tx domain.Tx) error {
+		team, err := tx.Team("north")
+		if err != nil {
+			return err
+		}
+		across, err = digest.BuildAcross(tx, &f.pol, f.prompts, london, person("sam"), []*domain.Team{team}, f.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := said(across); !strings.Contains(got, "North: 2.6 of 5 FTE in post, 48.0 % vacant") || !strings.Contains(got, "North: 1 overdue") {
+		t.Fatalf("the service manager's digest:\n%s", got)
+	}
 	f.clock.Set(at(2027, 1, 4, 10, 0)) // six weeks in: fortnightly from here
 	f.do("meg", "caseload", "review "+mention("bo")+" add")
 	got = f.digestAt(at(2027, 1, 11, 9, 0))
