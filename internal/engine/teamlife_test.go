@@ -348,3 +348,22 @@ func TestCaseMoveToAnotherTeam(t *testing.T) {
 		contains(t, texts(resp), want)
 	}
 }
+
+func TestAddASYEWithTheStartOfTheYear(t *testing.T) {
+	f := team(t)
+	contains(t, texts(f.do(t, "meg", "caseload", "add <@dee|Dee> practitioner started=2026-09-01")), "started= is the first day of an ASYE's assessed year")
+	contains(t, texts(f.do(t, "meg", "caseload", "add <@dee|Dee> asye started=sometime")), "YYYY-MM-DD")
+	f.must(t, "meg", "caseload", "add <@dee|Dee> asye fte=0.5 started=2026-09-01")
+	// Month 3 of the year: 85 × 0.5 × 0.8.
+	if w := f.workload(t, "dee"); w.Capacity != 34 {
+		t.Fatalf("capacity %v, want 34", w.Capacity)
+	}
+	f.must(t, "meg", "caseload", "add <@dee|Dee> practitioner")
+	var m *domain.Member
+	if err := f.st.View(func(tx domain.Tx) (err error) { m, err = tx.Member("north", "test:dee"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if m.ASYEStarted != "" || m.FTE != 0.5 {
+		t.Fatalf("a practitioner keeps an ASYE start: %+v", m)
+	}
+}
