@@ -31,6 +31,8 @@ import (
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
+//	convrefs    person or channel ID → ConversationRef (where a platform
+//	            like Teams reaches them later)
 //
 // Sequences are bbolt's NextSequence as 8-byte big-endian, so keys sort in
 // the order they were made.
@@ -47,6 +49,7 @@ var (
 	bucketConcerns    = []byte("concerns")
 	bucketOutbox      = []byte("outbox")
 	bucketState       = []byte("state")
+	bucketConvRefs    = []byte("convrefs")
 
 	subMembers = []byte("members")
 	subCases   = []byte("cases")
@@ -64,7 +67,7 @@ var (
 
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
-	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState,
+	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 }
 
 var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
@@ -147,7 +150,7 @@ func checkRecords(tx *bolt.Tx) []error {
 			return nil
 		})
 	}
-	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState} {
+	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs} {
 		each(string(name), tx.Bucket(name))
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
