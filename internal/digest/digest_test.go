@@ -180,7 +180,7 @@ func TestDigestOfA45PersonTeam(t *testing.T) {
 		"Since last week (figures of the week of Mon 16 Nov 2026)",
 		"Worker North 02: 🟢 green → 🔴 red",              // changed colour
 		"#1, raised 2 days ago", "not yet acknowledged", // concern without a name
-		"N-001, held by Worker North 02", "continuity for the family", "review was due 2026-11-20",
+		"N-001, held by Worker North 02", "continuity for the family", "review was due Fri 20 Nov 2026",
 		"Worker North 02: 4.5 hours",
 	} {
 		if !strings.Contains(text, want) {

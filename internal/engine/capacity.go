@@ -115,6 +115,9 @@ func (r *run) weekHours(p domain.PersonID) (float64, error) {
 // concern records a capacity concern with a snapshot of the load and tells
 // every manager privately, with an Acknowledge button.
 func (r *run) concern() error {
+	if m := r.member(r.req.Caller); m != nil && m.Role == domain.RoleManager {
+		return r.teamConcern()
+	}
 	m, err := r.requireCarrier("concern")
 	if err != nil {
 		return err
@@ -188,6 +191,9 @@ func (r *run) concernAction(verb string) error {
 		return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.concern_resolved", "C", c, "ByName", r.name(c.ResolvedBy)))
 	}
 	d := data("C", c, "Who", r.req.Caller, "WhoName", r.name(r.req.Caller), "Name", r.name(c.By), "Text", r.c.text)
+	if c.TeamLevel && c.By == r.req.Caller && verb == "ack" {
+		return domain.Errorf(domain.EFORBIDDEN, "%s", r.say("safeguard.own_team_concern", "C", c))
+	}
 	switch verb {
 	case "ack":
 		if c.Acknowledged() {
