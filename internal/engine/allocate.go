@@ -477,6 +477,10 @@ func (r *run) done() error {
 	}
 	var lines []domain.Line
 	for _, e := range log {
+		if e.Action == "meeting.done" {
+			lines = nil // decided before the last minutes, and in them
+			continue
+		}
 		if !r.e.prompts.Has("minutes." + e.Action) {
 			continue
 		}
