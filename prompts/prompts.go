@@ -211,5 +211,5 @@ func Waited(since, now time.Time) string {
 	case d >= time.Minute:
 		return unit(int(d.Minutes()), "minute")
 	}
-	return "moments"
+	return "less than a minute"
 }

@@ -75,7 +75,7 @@ func (r *run) queue() error {
 	sections = append(sections, board.Sections...)
 	r.toChannel(domain.Message{
 		Title:    r.say("queue.title", "Team", r.team.Name),
-		Text:     r.say("queue.text", "Count", len(queued)),
+		Text:     r.say("queue.text", "Count", len(queued), "Proposed", len(proposed)),
 		Sections: sections,
 		Fields:   board.Fields,
 		RAG:      board.RAG,

@@ -28,7 +28,18 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	}
 	self := who == r.req.Caller
 	if !m.Role.CarriesCases() {
-		r.toCaller(domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)})
+		msg := domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)}
+		if m.Role == domain.RoleStudent {
+			lines, err := r.involvedLines(who)
+			if err != nil {
+				return err
+			}
+			msg.Sections = []domain.Section{{Title: r.say("capacity.involved_title", "Count", len(lines)), Lines: lines}}
+			if len(lines) == 0 {
+				msg.Sections[0].Lines = []domain.Line{{Text: r.say("capacity.no_involved")}}
+			}
+		}
+		r.toCaller(msg)
 		return nil
 	}
 	cs, err := r.cases()
@@ -88,9 +99,10 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	return nil
 }
 
-// weekHours sums the extra hours p logged this week (from Monday, local time).
+// weekHours sums the extra hours p logged in the last 7 days, the window
+// the digest reports too.
 func (r *run) weekHours(p domain.PersonID) (float64, error) {
-	since := domain.WeekStart(r.now, r.e.loc)
+	since := r.now.AddDate(0, 0, -7)
 	var hs []*domain.HoursEntry
 	var err error
 	if by, ok := r.tx.(interface {

@@ -304,3 +304,19 @@ func (r *run) teamConcern() error {
 	r.toCaller(domain.Message{Text: r.e.prompts.Say("safeguard.team_concern_raised", d), RAG: w.RAG})
 	return nil
 }
+
+// involvedLines lists the open cases a student is recorded as involved in,
+// with who holds each.
+func (r *run) involvedLines(student domain.PersonID) ([]domain.Line, error) {
+	cs, err := r.cases()
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Line
+	for _, c := range cs {
+		if containsPerson(c.Involved, student) {
+			out = append(out, domain.Line{Text: r.say("capacity.involved", "C", c, "Desc", r.describe(c), "HolderName", r.name(c.Holder))})
+		}
+	}
+	return out, nil
+}

@@ -340,3 +340,16 @@ func TestRolesInPlainWords(t *testing.T) {
 	refusedUnchanged(t, f, "meg", "allocate", "C-1 <@sara>", domain.EINVALID, "Sara Shah is a service manager. Service managers carry no caseload")
 	refusedUnchanged(t, f, "meg", "allocate", "C-1 <@ro>", domain.EINVALID, "Ro Ot is an admin. Admins carry no caseload")
 }
+
+func TestStudentSeesTheCasesTheyAreInvolvedIn(t *testing.T) {
+	f := guarded(t)
+	f.must(t, "admin", "caseload", "add <@stu|Stu> student")
+	f.must(t, "meg", "caseload", "case add C-1 cin")
+	f.must(t, "meg", "allocate", "C-1 <@alice>")
+	f.must(t, "alice", "allocate", "accept C-1")
+	f.must(t, "meg", "caseload", "case involve C-1 <@stu>")
+	out := texts(f.must(t, "stu", "capacity", ""))
+	if !strings.Contains(out, "Cases you are involved in (1)") || !strings.Contains(out, "C-1: cin, held by Alice") {
+		t.Fatalf("a student's /capacity:\n%s", out)
+	}
+}
