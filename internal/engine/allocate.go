@@ -261,7 +261,11 @@ func pctChange(before, after domain.Workload) string {
 		}
 		return strconv.FormatFloat(w.Percent, 'f', 1, 64) + " %"
 	}
-	return f(before) + " → " + f(after) + " " + string(after.RAG)
+	s := f(before) + " → " + f(after) + " " + string(after.RAG)
+	if after.ByCount() {
+		s += " by number of cases"
+	}
+	return s
 }
 
 // checkProposable refuses closed, held (for a new allocation), queued (for

@@ -192,7 +192,7 @@ func TestTwoProposalsToOnePersonAddUp(t *testing.T) {
 	f.must(t, "meg", "allocate", "C-1 <@alice>") // 77: 90.6 %
 	// The second counts the first as taken: 82 of 85 = 96.5 %, not 90.6 %.
 	out := texts(f.must(t, "meg", "allocate", "C-2 <@alice>"))
-	if !strings.Contains(out, "90.6 % → 96.5 %") || !strings.Contains(out, "counts C-1") {
+	if !strings.Contains(out, "90.6 % 🟢 green → 96.5 %") || !strings.Contains(out, "counts C-1") {
 		t.Fatalf("the second proposal must count the first:\n%s", out)
 	}
 }
