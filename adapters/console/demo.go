@@ -73,7 +73,7 @@ func RunDemo(ctx context.Context, env DemoEnv) error {
 		"alice": {"C-1001 proceedings court", "C-1002 cp court rural", "C-1003 cp children=3", "C-1004 cp court", "C-1005 lac", "C-1006 lac", "C-1007 cin", "C-1008 cin", "C-1009 cin", "C-1010 care_leaver"},
 		"bo": {"C-1011 cin", "C-1012 cin", "C-1013 assessment", "C-1014 care_leaver", "C-1018 care_leaver", "C-1019 care_leaver",
 			"C-1020 care_leaver", "C-1021 care_leaver", "C-1022 care_leaver", "C-1023 care_leaver", "C-1024 care_leaver", "C-1025 care_leaver", "C-1026 care_leaver"},
-		"cy":    {"C-1015 cp", "C-1016 cin", "C-1017 lac"},
+		"cy": {"C-1015 cp", "C-1016 cin", "C-1017 lac"},
 	}
 	for _, s := range steps {
 		if err := seed(s[0], s[1], s[2]); err != nil {
