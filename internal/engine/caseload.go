@@ -343,6 +343,9 @@ func (r *run) caseUpdate() error {
 			before := r.pol.Reweighed(m, after, newPoints, oldPoints, r.day)
 			d["HasHolder"], d["Holder"], d["Name"], d["Before"], d["After"] = true, m.Person, m.Name, before, after
 			if r.pol.NeedsOverride(after) && !r.pol.NeedsOverride(before) || after.RAG != before.RAG && worseThan(after.RAG, before.RAG) && r.pol.NeedsOverride(after) {
+				if err := r.askOverrideReason(c, after, d); err != nil {
+					return err
+				}
 				note := domain.Message{Title: r.e.prompts.Say("case.over.title", d), Text: r.e.prompts.Say("case.over.managers", d), RAG: after.RAG}
 				mgrs, err := r.managers()
 				if err != nil {

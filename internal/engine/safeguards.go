@@ -320,3 +320,18 @@ func (r *run) involvedLines(student domain.PersonID) ([]domain.Line, error) {
 	}
 	return out, nil
 }
+
+// askOverrideReason puts an override with no reason yet on a case whose
+// re-weighing took its holder to the override level: like an allocation
+// would, it needs a manager's reason, due within the policy's working days
+// for an acknowledgement, and the review reminders repeat until one is
+// recorded (/allocate review REF continue … or end). d gets "Due".
+func (r *run) askOverrideReason(c *domain.Case, after domain.Workload, d map[string]any) error {
+	due := domain.DateOf(r.pol.AddWorkingDays(r.now, r.pol.AckWorkingDays, r.e.loc).In(r.e.loc))
+	d["Due"] = due
+	if c.Override != nil && !c.Override.Reviewed {
+		return nil // an override already on record: its review covers this
+	}
+	c.Override = &domain.Override{ReviewOn: due, By: r.req.Caller, At: r.now, Percent: after.Percent}
+	return r.tx.PutCase(c)
+}

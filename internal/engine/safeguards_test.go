@@ -353,3 +353,27 @@ func TestStudentSeesTheCasesTheyAreInvolvedIn(t *testing.T) {
 		t.Fatalf("a student's /capacity:\n%s", out)
 	}
 }
+
+func TestReweighOverTheLevelAsksForAReason(t *testing.T) {
+	f := guarded(t)
+	f.hold(t, "alice", "A", 10, "cp")                                 // 80 of 85
+	f.must(t, "meg", "caseload", "case update A-A proceedings court") // 80 − 8 + 12 = 84: 98.8 %, green
+	if c := f.caseOf(t, "A-A"); c.Override != nil {
+		t.Fatalf("no override below the level: %+v", c.Override)
+	}
+	f.must(t, "meg", "caseload", "case update A-B court") // 86: 101.2 %
+	c := f.caseOf(t, "A-B")
+	if c.Override == nil || c.Override.Reason != "" || c.Override.ReviewOn != "2026-11-25" {
+		t.Fatalf("a re-weigh over the level must ask for a reason by Wed 25 Nov: %+v", c.Override)
+	}
+	if meg := f.toldTo(t, "test:meg"); !strings.Contains(meg, "needs a reason by Wed 25 Nov 2026") || !strings.Contains(meg, "/allocate review A-B continue") {
+		t.Fatalf("the managers must be asked for a reason:\n%s", meg)
+	}
+	if show := texts(f.must(t, "alice", "caseload", "case show A-B")); !strings.Contains(show, "no reason recorded yet") {
+		t.Fatalf("case show:\n%s", show)
+	}
+	f.must(t, "meg", "allocate", "review A-B continue review=4w the hearing is in three weeks; A-C moves to Una")
+	if c := f.caseOf(t, "A-B"); c.Override.Reason == "" || c.Override.ReviewOn != "2026-12-21" {
+		t.Fatalf("the reason is not recorded: %+v", c.Override)
+	}
+}
