@@ -1,11 +1,14 @@
 package engine_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/importer"
 )
 
 // guarded is North with a service manager (Sue), Meg managing, Alice and
@@ -375,5 +378,27 @@ func TestReweighOverTheLevelAsksForAReason(t *testing.T) {
 	f.must(t, "meg", "allocate", "review A-B continue review=4w the hearing is in three weeks; A-C moves to Una")
 	if c := f.caseOf(t, "A-B"); c.Override.Reason == "" || c.Override.ReviewOn != "2026-12-21" {
 		t.Fatalf("the reason is not recorded: %+v", c.Override)
+	}
+}
+
+func TestImportedCaseHistoryStartsWithTheImport(t *testing.T) {
+	f := newFixture(t)
+	yaml := `teams:
+  - id: north
+    name: North
+    channel: slack:C1
+    members:
+      - {id: slack:U1, name: Alice, role: practitioner, fte: 1}
+    cases:
+      - {ref: C-1, type: cp, factors: [court], allocated_to: slack:U1}
+`
+	if _, err := importer.Import(f.st, []byte(yaml), "north.yaml", f.eng.Policy()); err != nil {
+		t.Fatal(err)
+	}
+	resp := f.eng.Handle(context.Background(), engine.Request{Platform: "slack", Channel: "slack:C1", Caller: "slack:U1", Command: "caseload", Text: "case show C-1"})
+	out := texts(resp)
+	i := strings.Index(out, "History")
+	if i < 0 || !strings.Contains(out[i:], "imported from north.yaml as cp court") {
+		t.Fatalf("the history must start with the import:\n%s", out)
 	}
 }
