@@ -190,10 +190,10 @@ func (r *run) overrideReview() error {
 			return err
 		}
 		o.ReviewOn, o.Reason = on, r.c.text
-		detail = "continues to " + string(on) + ": " + r.c.text
+		detail = r.say("safeguard.review_detail", "On", on, "Reason", r.c.text)
 	} else {
 		o.Reviewed = true
-		detail = "ended"
+		detail = r.say("safeguard.review_ended")
 	}
 	o.ReviewedBy, o.ReviewedAt = r.req.Caller, r.now
 	c.Override = &o

@@ -273,6 +273,9 @@ func TestOverrideReview(t *testing.T) {
 	if !strings.Contains(f.toldTo(t, "test:alice"), "reviewed the override on C-1") {
 		t.Fatal("the holder must be told of the review")
 	}
+	if show := texts(f.must(t, "meg", "caseload", "case show C-1")); !strings.Contains(show, "override reviewed by Meg: continues to Mon 21 Dec 2026: hearing moved to January") {
+		t.Fatalf("the review is in the case's history:\n%s", show)
+	}
 	f.must(t, "meg", "allocate", "review C-1 end")
 	if c := f.caseOf(t, "C-1"); !c.Override.Reviewed {
 		t.Fatal("the override did not end")
