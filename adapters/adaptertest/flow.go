@@ -99,6 +99,7 @@ func Run(t *testing.T, d Driver) {
 	expectPrivate(t, "override needed", over, "110.6 %", "override")
 
 	// Refusals change nothing.
+	expectPrivate(t, "ASYE protected from proceedings", cmd(meg, "allocate", "C-112 "+m(bo)), "is an ASYE", "override review=4w <reason>")
 	expectPrivate(t, "student refused", cmd(meg, "allocate", "C-110 "+m(stu)), "student")
 	expectPrivate(t, "manager refused", cmd(meg, "allocate", "C-110 "+m(meg)), "no caseload")
 	expectPrivate(t, "unknown case", cmd(meg, "allocate", "C-999 "+m(sam)), "no case C-999")
