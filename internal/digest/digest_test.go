@@ -218,7 +218,7 @@ func TestDigestOfA45PersonTeam(t *testing.T) {
 	}
 
 	sm := flatten(across[0])
-	for _, want := range []string{"Your 2 teams", "North: load", "South: load", "#1 from Worker North 02", "Red practitioners", "Worker North 02 (North)",
+	for _, want := range []string{"Service manager's digest, week of Mon 23 Nov 2026: your 2 teams", "North: load", "South: load", "#1 from Worker North 02", "Red practitioners", "Worker North 02 (North)",
 		"Extra hours by person, last 7 days: 4.5 hours in all", "Worker North 02 (North): 4.5 hours"} {
 		if !strings.Contains(sm, want) {
 			t.Errorf("service manager's digest lacks %q:\n%s", want, sm)
@@ -309,7 +309,7 @@ func TestOverCapacityTeamSaysSoFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		sm := flatten(across[0])
-		if !strings.Contains(sm, "Teams at or over capacity (1)") || !strings.HasPrefix(sm, "East CIN: weekly digest") {
+		if !strings.Contains(sm, "Teams at or over capacity (1)") || !strings.Contains(sm, "Service manager's digest, week of") || !strings.Contains(sm, ": East CIN") {
 			t.Errorf("service manager's digest:\n%s", sm)
 		}
 		return nil
