@@ -77,6 +77,11 @@ func (r *run) addMember() error {
 	}
 	m := r.member(r.c.person)
 	before := ""
+	var was *domain.Member // the member before the change, for a carrier's capacity
+	if m != nil && m.Role.CarriesCases() {
+		old := *m
+		was = &old
+	}
 	if m == nil {
 		m = &domain.Member{Team: r.team.ID, Person: r.c.person, JoinedAt: r.now, FTE: 1}
 	} else {
@@ -113,6 +118,15 @@ func (r *run) addMember() error {
 	w, err := r.workload(m)
 	if err != nil {
 		return err
+	}
+	if was != nil && m.Role.CarriesCases() {
+		wasW, err := r.workload(was)
+		if err != nil {
+			return err
+		}
+		if err := r.capacityFell(m, wasW, w, r.say("safeguard.why_fte", "From", was.FTE, "To", m.FTE, "Role", m.Role.Label(), "WasRole", was.Role.Label())); err != nil {
+			return err
+		}
 	}
 	r.toChannel(domain.Message{Text: r.say("add.done", "Name", m.Name, "Person", m.Person, "Role", role.Label(),
 		"FTE", m.FTE, "Carries", role.CarriesCases(), "W", w, "Team", r.team.Name, "Updated", before != "")})

@@ -335,3 +335,37 @@ func (r *run) askOverrideReason(c *domain.Case, after domain.Workload, d map[str
 	c.Override = &domain.Override{ReviewOn: due, By: r.req.Caller, At: r.now, Percent: after.Percent}
 	return r.tx.PutCase(c)
 }
+
+// capacityFell is called when a holder's capacity changed (FTE, role, a
+// reduction) from before to after with the same cases. When that takes
+// them to the override level, or to worse colour at it, the holder and the
+// managers are told, and the managers asked for a reason as an allocation
+// would need: a reason-less override goes on the holder's most recently
+// allocated case, and its reminders repeat until a manager records one.
+func (r *run) capacityFell(m *domain.Member, before, after domain.Workload, why string) error {
+	if !r.pol.NeedsOverride(after) || r.pol.NeedsOverride(before) && !worseThan(after.RAG, before.RAG) {
+		return nil
+	}
+	cs, err := r.cases()
+	if err != nil {
+		return err
+	}
+	var last *domain.Case
+	for _, c := range cs {
+		if c.Holder == m.Person && c.Status == domain.CaseAllocated && (last == nil || c.AllocatedAt.After(last.AllocatedAt)) {
+			last = c
+		}
+	}
+	if last == nil {
+		return nil // holding nothing: no load to be over with
+	}
+	d := data("Name", m.Name, "Before", before, "After", after, "Why", why, "Ref", last.Ref)
+	if err := r.askOverrideReason(last, after, d); err != nil {
+		return err
+	}
+	title := r.e.prompts.Say("safeguard.fell_title", d)
+	if err := r.tellManagers("capacity", domain.Message{Title: title, Text: r.e.prompts.Say("safeguard.fell_managers", d), RAG: after.RAG}); err != nil {
+		return err
+	}
+	return r.tell(m.Person, "capacity", domain.Message{Title: title, Text: r.e.prompts.Say("safeguard.fell_holder", d), RAG: after.RAG})
+}

@@ -405,3 +405,28 @@ func TestImportedCaseHistoryStartsWithTheImport(t *testing.T) {
 		t.Fatalf("the history must start with the import:\n%s", out)
 	}
 }
+
+func TestFTECutOverTheLevelTellsAndAsksForAReason(t *testing.T) {
+	f := guarded(t)
+	f.hold(t, "alice", "A", 8, "cp")                                        // 64 of 85: 75.3 %
+	f.must(t, "meg", "caseload", "add <@alice|Alice> practitioner fte=0.9") // 64 of 76.5: 83.7 %
+	if got := f.toldTo(t, "test:alice"); got != "" {
+		t.Fatalf("still under the level, yet told:\n%s", got)
+	}
+	f.must(t, "meg", "caseload", "add <@alice|Alice> practitioner fte=0.6") // 64 of 51: 125.5 %, 8 cases red by count too
+	if got := f.toldTo(t, "test:alice"); !strings.Contains(got, "FTE 0.9 → 0.6") || !strings.Contains(got, "125.5 %") {
+		t.Fatalf("the holder must be told:\n%s", got)
+	}
+	if got := f.toldTo(t, "test:meg"); !strings.Contains(got, "needs a reason by Wed 25 Nov 2026") {
+		t.Fatalf("the managers must be asked for a reason:\n%s", got)
+	}
+	overrides := 0
+	for _, ref := range []string{"A-A", "A-B", "A-C", "A-D", "A-E", "A-F", "A-G", "A-H"} {
+		if c := f.caseOf(t, ref); c.Override != nil && c.Override.Reason == "" {
+			overrides++
+		}
+	}
+	if overrides != 1 {
+		t.Fatalf("%d reason-less overrides, want one", overrides)
+	}
+}
