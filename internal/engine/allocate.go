@@ -469,6 +469,7 @@ func (r *run) done() error {
 	// Without a meeting running, the minutes are of everything decided
 	// since the last minutes (or since the team was set up).
 	since := r.team.MeetingStart
+	meeting := !since.IsZero()
 	if since.IsZero() {
 		since = r.team.LastMinutes
 	}
@@ -505,7 +506,7 @@ func (r *run) done() error {
 		return err
 	}
 	r.toChannel(domain.Message{
-		Title:    r.say("minutes.title", "Team", r.team.Name, "Since", since, "Now", r.now),
+		Title:    r.say("minutes.title", "Team", r.team.Name, "Since", since, "Now", r.now, "Meeting", meeting),
 		Sections: append([]domain.Section{{Title: r.say("minutes.decisions"), Lines: lines}}, board.Sections...),
 		Fields:   board.Fields,
 	})
