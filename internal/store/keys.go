@@ -30,6 +30,8 @@ import (
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
+//	convrefs    person or channel ID → ConversationRef (where a platform
+//	            like Teams reaches them later)
 //
 // Sequences are bbolt's NextSequence as 8-byte big-endian, so keys sort in
 // the order they were made.
@@ -46,6 +48,7 @@ var (
 	bucketConcerns    = []byte("concerns")
 	bucketOutbox      = []byte("outbox")
 	bucketState       = []byte("state")
+	bucketConvRefs    = []byte("convrefs")
 
 	subMembers = []byte("members")
 	subCases   = []byte("cases")
@@ -62,7 +65,7 @@ var (
 
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
-	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState,
+	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 }
 
 var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy}
@@ -145,7 +148,7 @@ func checkRecords(tx *bolt.Tx) []error {
 			return nil
 		})
 	}
-	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState} {
+	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs} {
 		each(string(name), tx.Bucket(name))
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
