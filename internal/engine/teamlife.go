@@ -81,6 +81,15 @@ func (r *run) capacityChange(m *domain.Member, before domain.Workload, action, a
 	}
 	d := data("Name", m.Name, "Person", m.Person, "Before", before, "After", now, "Team", r.team.Name, "Answer", answer)
 	r.toCaller(domain.Message{Text: r.e.prompts.Say("teamlife.capacity_changed", d), RAG: now.RAG})
+	if r.pol.NeedsOverride(now) && (!r.pol.NeedsOverride(before) || worseThan(now.RAG, before.RAG)) {
+		// Over the override level: the safeguard for any fall in capacity
+		// tells the holder and the managers and asks the managers for a reason.
+		if err := r.capacityFell(m, before, now, r.say("teamlife.why."+action, "After", after)); err != nil {
+			return err
+		}
+		r.toCaller(domain.Message{Text: r.e.prompts.Say("teamlife.threshold", d), RAG: now.RAG})
+		return nil
+	}
 	if r.crossed(before, now) {
 		return r.thresholdNotice(m, before, now)
 	}

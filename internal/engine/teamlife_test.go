@@ -102,7 +102,16 @@ func TestLeaveNoteStaysWithManagersAndPhasedReturn(t *testing.T) {
 		t.Fatalf("on leave: %+v", w)
 	}
 	toAlice := f.outboxTo(t, "test:alice")
-	contains(t, toAlice, "now over the safe level")
+	contains(t, toAlice, "now over the safe level", "leave until 2026-12-31")
+	contains(t, f.outboxTo(t, "test:meg"), "now over the safe level")
+	// As for an allocation above the safe level, the managers owe a reason.
+	o := f.caseOf(t, "C-5").Override
+	if o == nil {
+		o = f.caseOf(t, "C-2").Override
+	}
+	if o == nil || o.Reason != "" || o.ReviewOn == "" {
+		t.Fatalf("no override asked for on Alice's cases: %+v", o)
+	}
 	lacks(t, toAlice, "hospital")
 	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "note for managers: hospital stay")
 	lacks(t, texts(f.must(t, "alice", "capacity", "")), "hospital")

@@ -20,6 +20,7 @@ policies:
       s42: {points: 8, group: adults}
       review: {points: 3, group: adults}
     high_risk_types: [s42]
+    asye_protected_types: [s42]
     benchmark_points: 90
 `
 
