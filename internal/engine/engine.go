@@ -177,6 +177,8 @@ func (c *cmd) readOnly() bool {
 	switch c.name {
 	case "caseload.board", "case.show", "capacity.show", "capacity.member":
 		return true
+	case "caseload.policy":
+		return c.tl.word == ""
 	}
 	return false
 }
@@ -226,6 +228,8 @@ func (r *run) exec() error {
 		return r.concernAction("plan")
 	case "capacity.resolve":
 		return r.concernAction("resolve")
+	case "capacity.agree", "capacity.disagree":
+		return r.concernAnswer(r.c.name == "capacity.agree")
 	}
 	if err := r.resolveTeam(); err != nil {
 		return err
@@ -261,6 +265,8 @@ func (r *run) exec() error {
 		return r.withdraw()
 	case "allocate.done":
 		return r.done()
+	case "allocate.review":
+		return r.overrideReview()
 	case "capacity.show":
 		return r.capacityShow(r.req.Caller, false)
 	case "capacity.member":
@@ -270,6 +276,9 @@ func (r *run) exec() error {
 	case "capacity.hours":
 		return r.hours()
 	}
+	if ok, err := r.teamlife(); ok {
+		return err
+	}
 	return fmt.Errorf("engine: no handler for %s", r.c.name)
 }
 
@@ -278,7 +287,7 @@ func (r *run) exec() error {
 func (r *run) resolveTeam() error {
 	t, err := r.tx.TeamByChannel(r.req.Channel)
 	if err == nil {
-		r.team = t
+		r.setTeam(t)
 		return nil
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return err
@@ -298,7 +307,7 @@ func (r *run) useTeam(id string) error {
 	if err != nil {
 		return err
 	}
-	r.team = t
+	r.setTeam(t)
 	return nil
 }
 
@@ -474,6 +483,9 @@ func (r *run) findCase(ref string) (*domain.Case, error) {
 	}
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
+	}
+	if c, ok, err := r.incomingCase(ref); ok || err != nil {
+		return c, err // a case on its way from another team
 	}
 	if err := r.checkRef(ref); err != nil {
 		return nil, err
