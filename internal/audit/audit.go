@@ -1,8 +1,8 @@
 // Package audit lists the audit log for people: one row per action (when,
 // who, team, action, case, details) for the quarterly review and for
 // complaints, as CSV or JSON. What practitioners wrote about themselves
-// (concerns, the plans agreed on them, reasons for declining) is left out
-// unless an admin asks for it.
+// (concerns, the plans agreed on them, reasons for declining, leave notes,
+// reasons for a reduction) is left out unless an admin asks for it.
 //
 // It reads through domain.Tx; it imports no chat library and no store.
 package audit
@@ -44,10 +44,12 @@ type Row struct {
 const Withheld = "(text withheld: personal)"
 
 // personal reports whether an action's free text is what a practitioner
-// wrote about themselves, or written about their concern.
+// wrote about themselves, or written about their concern, their leave or
+// the reason for a reduction of their capacity (a reasonable adjustment
+// may be about their health).
 func personal(action string) bool {
 	return strings.HasPrefix(action, "concern.") || action == "allocate.decline" ||
-		strings.Contains(action, "leave") || strings.Contains(action, "disagree")
+		strings.HasPrefix(action, "member.reduction") || strings.Contains(action, "leave") || strings.Contains(action, "disagree")
 }
 
 // caseAction reports whether an action's subject is a case reference.

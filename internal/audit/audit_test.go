@@ -57,6 +57,9 @@ func TestRowsLeaveOutWhatPeopleWroteUnlessAsked(t *testing.T) {
 	step(func(tx domain.Tx) error {
 		return tx.Audit(&domain.AuditEntry{Actor: "test:admin", Action: "grant", Subject: "test:meg", After: "manager"})
 	})
+	step(func(tx domain.Tx) error {
+		return tx.Audit(&domain.AuditEntry{Actor: "test:meg", Team: "north", Action: "member.reduction", Subject: "test:alice", After: "20% until 2026-12-31", Detail: "reasonable adjustment: back pain"})
+	})
 
 	rows := func(q audit.Query) []audit.Row {
 		t.Helper()
@@ -77,6 +80,7 @@ func TestRowsLeaveOutWhatPeopleWroteUnlessAsked(t *testing.T) {
 		"05 10:00 test:alice north concern.raise  | 1; 104.0 %",
 		"06 10:00 test:meg north concern.plan  | 1; test:alice; " + audit.Withheld,
 		"07 10:00 test:admin  grant  | test:meg; manager",
+		"08 10:00 test:meg north member.reduction  | test:alice; 20% until 2026-12-31; " + audit.Withheld,
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
@@ -102,10 +106,10 @@ func TestRowsLeaveOutWhatPeopleWroteUnlessAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
-	if err != nil || len(recs) != 6 || recs[1][0] != "2026-08-03T10:00:00+01:00" || recs[1][5] != "C-1" {
+	if err != nil || len(recs) != 7 || recs[1][0] != "2026-08-03T10:00:00+01:00" || recs[1][5] != "C-1" {
 		t.Errorf("csv: %v %q", err, recs)
 	}
-	if strings.Contains(buf.String(), "mother") || strings.Contains(buf.String(), "keep up") {
+	if strings.Contains(buf.String(), "mother") || strings.Contains(buf.String(), "keep up") || strings.Contains(buf.String(), "back pain") {
 		t.Error("the CSV carries what people wrote about themselves")
 	}
 

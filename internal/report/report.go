@@ -537,6 +537,9 @@ func (in *input) overrideStats(o Options) OverrideStats {
 				break
 			}
 		}
+		if reviewed.IsZero() && !ov.ReviewedAt.IsZero() {
+			reviewed = ov.ReviewedAt
+		}
 		switch {
 		case !reviewed.IsZero() || ov.Reviewed:
 			s.Reviewed++
