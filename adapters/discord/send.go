@@ -47,18 +47,18 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 		}
 	}
 	for i := done; i < len(outs); i++ {
-		err := a.post(ctx, channel, outs[i])
+		err := a.postPart(ctx, channel, outs[i], i, msg.Image)
 		if err != nil && apiCode(err) == codeUnknownChannel {
 			switch {
 			case dm: // a DM channel we remembered is gone: open it again
 				a.forgetDM(id)
 				if channel, err = a.dmChannel(ctx, id); err == nil {
-					err = a.post(ctx, channel, outs[i])
+					err = a.postPart(ctx, channel, outs[i], i, msg.Image)
 				}
 			case msg.Audience == "" && i == 0: // not a channel: a person
 				if channel, err = a.dmChannel(ctx, id); err == nil {
 					dm = true
-					err = a.post(ctx, channel, outs[i])
+					err = a.postPart(ctx, channel, outs[i], i, msg.Image)
 				}
 			}
 		}

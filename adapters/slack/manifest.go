@@ -20,9 +20,10 @@ type ManifestOptions struct {
 }
 
 // BotScopes are what the bot needs: its slash commands, posting answers and
-// digests (also in public channels it was not invited to), opening DMs for
-// concerns and escalations, and reading who people are.
-var BotScopes = []string{"commands", "chat:write", "chat:write.public", "im:write", "users:read"}
+// digests (also in public channels it was not invited to), uploading the
+// digests' charts, opening DMs for concerns and escalations, and reading
+// who people are.
+var BotScopes = []string{"commands", "chat:write", "chat:write.public", "files:write", "im:write", "users:read"}
 
 // Commands are DESIGN §4's slash commands; what Slack shows of each (its
 // description and usage hint) is in the prompts.

@@ -44,11 +44,20 @@ func (s *Sender) Send(ctx context.Context, dest string, msg domain.Message) erro
 	s.mu.Lock()
 	done := s.progress[key]
 	s.mu.Unlock()
-	err = s.send(ctx, dest, s.a.render.render(msg), func(n int) {
+	parts := s.a.render.render(msg)
+	posted := func(n int) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.progress[key] = n
-	}, done)
+	}
+	err = s.send(ctx, dest, parts, posted, done)
+	// The picture goes last, as its own step of the progress, so a retry
+	// after a failed upload posts neither the text nor the picture twice.
+	if err == nil && msg.Image != nil && done <= len(parts) {
+		if err = s.upload(ctx, dest, msg.Title, msg.Image); err == nil {
+			posted(len(parts) + 1)
+		}
+	}
 	s.mu.Lock()
 	if err == nil || delivery.IsPermanent(err) {
 		delete(s.progress, key)

@@ -96,7 +96,7 @@ func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
 			if err != nil {
 				return err
 			}
-			sum := s.a.cfg.Policy.Summarise(ms, cs, day)
+			sum := s.a.cfg.Policy.ForTeam(t).Summarise(ms, cs, day)
 			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
 		}
 		return nil

@@ -28,8 +28,9 @@ func (c *cli) runDigest(args []string) int {
 	fs.SetOutput(c.stderr)
 	teamID := fs.String("team", "", "only this team's digest (its ID, e.g. north-cin)")
 	dry := fs.Bool("dry-run", false, "print the digest as plain text and change nothing")
+	charts := fs.String("charts", "", "with --dry-run: also write each digest's chart (PNG) to this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "usage: safeload digest [--team ID] [--dry-run]\n\nBuilds the weekly digest now: each team's channel gets its own, and each\nservice manager one across their teams (not with --team).")
+		fmt.Fprintln(c.stderr, "usage: safeload digest [--team ID] [--dry-run [--charts DIR]]\n\nBuilds the weekly digest now: each team's channel gets its own, and each\nservice manager one across their teams (not with --team).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -39,6 +40,9 @@ func (c *cli) runDigest(args []string) int {
 		fs.Usage()
 		return c.fail(exitUsage, "digest: unexpected %q", fs.Arg(0))
 	}
+	if *charts != "" && !*dry {
+		return c.fail(exitUsage, "digest: --charts writes the charts of a dry run: add --dry-run")
+	}
 	cfg, code, ok := c.config()
 	if !ok {
 		return code
@@ -47,7 +51,7 @@ func (c *cli) runDigest(args []string) int {
 		return c.fail(exitFailed, "there is no store at %s (SAFELOAD_DB): %v", cfg.DB, unwrapPathError(err))
 	}
 	if *dry {
-		return c.digestDryRun(cfg, *teamID)
+		return c.digestDryRun(cfg, *teamID, *charts)
 	}
 	a, err := c.openApp(cfg, nil)
 	if err != nil {
@@ -67,7 +71,7 @@ func (c *cli) runDigest(args []string) int {
 		return exitOK
 	}
 	var senders = map[string]delivery.Sender{}
-	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform} {
+	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform, teamsPlatform} {
 		p, err := build(a)
 		if err != nil {
 			return c.fail(exitUsage, "bad configuration: %v", err)
@@ -77,7 +81,7 @@ func (c *cli) runDigest(args []string) int {
 		}
 	}
 	if len(senders) == 0 {
-		fmt.Fprintf(c.stdout, "Built the digest of %d %s: %d %s now wait in the outbox. No chat platform is configured here (SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN), so `safeload serve` will deliver them when it runs.\n",
+		fmt.Fprintf(c.stdout, "Built the digest of %d %s: %d %s now wait in the outbox. No chat platform is configured here (SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN, TEAMS_APP_ID), so `safeload serve` will deliver them when it runs.\n",
 			teams, digestPlural(teams, "team", "teams"), len(ids), digestPlural(len(ids), "message", "messages"))
 		return exitOK
 	}
@@ -108,7 +112,7 @@ func digestPlural(n int, one, many string) string {
 
 // digestDryRun prints the digests from a read-only store: it cannot change
 // anything, not even the weekly snapshot.
-func (c *cli) digestDryRun(cfg *Config, teamID string) int {
+func (c *cli) digestDryRun(cfg *Config, teamID, chartsDir string) int {
 	p, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_PROMPTS: %v", err)
@@ -120,6 +124,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 	defer st.Close()
 	now := time.Now().In(cfg.TZ)
 	var out strings.Builder
+	var images []domain.Message
 	err = st.View(func(tx domain.Tx) error {
 		teams, err := digestTeams(tx, teamID)
 		if err != nil {
@@ -137,6 +142,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 			for _, m := range msgs {
 				fmt.Fprintf(&out, "──── to %s ────\n%s\n", dest, digest.Text(m))
 			}
+			images = append(images, msgs...)
 		}
 		if teamID != "" {
 			return nil
@@ -153,6 +159,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 			for _, m := range msgs {
 				fmt.Fprintf(&out, "──── to %s (privately) ────\n%s\n", sm, digest.Text(m))
 			}
+			images = append(images, msgs...)
 		}
 		return nil
 	})
@@ -160,6 +167,9 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 		return c.fail(exitFailed, "digest: %s", storeErrorText(err))
 	}
 	fmt.Fprint(c.stdout, out.String())
+	if chartsDir != "" {
+		return c.writeCharts(chartsDir, images)
+	}
 	return exitOK
 }
 

@@ -40,7 +40,9 @@ var commands = []struct {
 	{"demo", "safeload demo", "play a whole allocation meeting in a temporary store", (*cli).runDemo},
 	{"console", "safeload console [--db FILE] [--as ID]", "type slash commands as one person", (*cli).runConsole},
 	{"serve", "safeload serve", "run the bot: HTTP endpoints, Slack/Discord, scheduler, delivery", (*cli).runServe},
-	{"digest", "safeload digest [--team ID] [--dry-run]", "build and post (or print) the weekly digest now", (*cli).runDigest},
+	{"digest", "safeload digest [--team ID] [--dry-run [--charts DIR]]", "build and post (or print) the weekly digest now", (*cli).runDigest},
+	{"report", "safeload report [--from] [--to] [--team ID] --out FILE", "write the quarterly report (HTML, or PDF with Chromium)", (*cli).runReport},
+	{"audit", "safeload audit [--from] [--to] [--team ID] [--format csv|json]", "the audit log, one row per action", (*cli).runAudit},
 	{"import", "safeload import FILE", "load teams, people and cases from a YAML or JSON file", (*cli).runImport},
 	{"export", "safeload export [--format csv|json]", "export every team's workload for the quarterly review", (*cli).runExport},
 	{"backup", "safeload backup FILE", "write a consistent copy of the store, also while serve runs", (*cli).runBackup},
@@ -48,6 +50,7 @@ var commands = []struct {
 	{"copy", "safeload copy --from bolt:FILE --to etcd", "move a deployment between stores (or --from etcd --to bolt:FILE)", (*cli).runCopy},
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
+	{"teams", "safeload teams manifest --url URL > safeload-teams.zip", "write the Microsoft Teams app package", (*cli).runTeams},
 }
 
 func main() {
@@ -77,7 +80,7 @@ func (c *cli) run(args []string) int {
 }
 
 func (c *cli) usage(w io.Writer) {
-	fmt.Fprintln(w, "safeload runs social-work allocation meetings in Slack and Discord.")
+	fmt.Fprintln(w, "safeload runs social-work allocation meetings in Slack, Discord and Microsoft Teams.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, cmd := range commands {
 		fmt.Fprintf(w, "  %-48s %s\n", cmd.usage, cmd.summary)

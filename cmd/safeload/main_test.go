@@ -53,6 +53,9 @@ func TestDemoPlaysAWholeMeeting(t *testing.T) {
 		"Suggest",           // with suggestions
 		"needs an override", // a proposal that needs an override
 		"Override: this is above the safe level",
+		"Bo Brown is an ASYE", // an ASYE refusal
+		"Red by number of cases, this needs an override",
+		"Over capacity: North Child in Need",   // the contingency alert
 		"declined C-2003",                      // a decline with a reason
 		"accepted C-2001",                      // an accept
 		"Minutes: North Child in Need",         // the minutes
@@ -63,6 +66,9 @@ func TestDemoPlaysAWholeMeeting(t *testing.T) {
 		"You acknowledged concern #1",                 // its acknowledgement
 		"North Child in Need: weekly digest, week of", // the digest
 		"capacity board",                              // the board
+		"Reduction #1 recorded",                       // a reduction
+		"85 points are for cases",                     // the policy in plain words
+		"Caseload review of",                          // a review in supervision
 		"End of the demo",
 	} {
 		if !strings.Contains(out, step) {

@@ -51,7 +51,57 @@ type Policy struct {
 	HighRiskFactors []string `yaml:"high_risk_factors" json:"high_risk_factors"`
 	ASYEHighRisk    bool     `yaml:"asye_high_risk" json:"asye_high_risk"`
 
+	// ASYEProtectedTypes and ASYEProtectedFactors are the cases a newly
+	// qualified worker is protected from: a plain proposal of one to an ASYE
+	// is refused, and only an override with a reason allocates it.
+	ASYEProtectedTypes   []string `yaml:"asye_protected_types" json:"asye_protected_types"`
+	ASYEProtectedFactors []string `yaml:"asye_protected_factors" json:"asye_protected_factors"`
+
+	// MaxReviewWeeks is the longest an override may run before its review.
+	MaxReviewWeeks int `yaml:"max_review_weeks" json:"max_review_weeks"`
+	// PlanWorkingDays is how long an acknowledged concern may wait for a
+	// plan before the service manager is told.
+	PlanWorkingDays int `yaml:"plan_working_days" json:"plan_working_days"`
+	// TeamOverPercent is the team load % at which the service manager is
+	// told the team is over capacity; TeamHighRiskWaiting is the number of
+	// waiting high-risk cases above which the same holds.
+	TeamOverPercent     float64 `yaml:"team_over_percent" json:"team_over_percent"`
+	TeamHighRiskWaiting int     `yaml:"team_high_risk_waiting" json:"team_high_risk_waiting"`
+	// DeclineSkipDays: someone who declined a case is not suggested for it
+	// again for this many days.
+	DeclineSkipDays int `yaml:"decline_skip_days" json:"decline_skip_days"`
+
 	BankHolidays []Date `yaml:"bank_holidays" json:"bank_holidays"`
+
+	// ASYESteps raise an ASYE's share of the points capacity by month of
+	// the assessed year (months before the first step: ASYECapacity); on
+	// the ASYEMonths anniversary the ASYE becomes a practitioner.
+	ASYESteps  []ASYEStep `yaml:"asye_steps" json:"asye_steps"`
+	ASYEMonths int        `yaml:"asye_months" json:"asye_months"`
+
+	// CaseloadReviewWeeks is how often each practitioner's caseload is
+	// reviewed in supervision. An ASYE is supervised weekly for the first
+	// ASYEWeeklyWeeks of the year, then fortnightly to ASYEFortnightlyMonths.
+	CaseloadReviewWeeks   int `yaml:"caseload_review_weeks" json:"caseload_review_weeks"`
+	ASYEWeeklyWeeks       int `yaml:"asye_weekly_weeks" json:"asye_weekly_weeks"`
+	ASYEFortnightlyMonths int `yaml:"asye_fortnightly_months" json:"asye_fortnightly_months"`
+
+	// VacancyAlertPercent is the vacancy rate (of funded posts) at or above
+	// which the service manager is told.
+	VacancyAlertPercent float64 `yaml:"vacancy_alert_percent" json:"vacancy_alert_percent"`
+
+	// Name is the policy's name in its file ("default" for a file of one
+	// policy); Named holds every policy of the file by name, shared by all
+	// of them, so that ForTeam finds a team's own from any of them.
+	Name  string             `yaml:"-" json:"name"`
+	Named map[string]*Policy `yaml:"-" json:"-"`
+}
+
+// ASYEStep is an ASYE's share of the points capacity from a month of the
+// assessed year on (month 1 is the first).
+type ASYEStep struct {
+	FromMonth int     `yaml:"from_month" json:"from_month"`
+	Capacity  float64 `yaml:"capacity" json:"capacity"`
 }
 
 // CaseType is one kind of case and its base points.
@@ -108,6 +158,21 @@ func DefaultPolicy() Policy {
 		ProposalWorkingDays:     1,
 		HighRiskTypes:           []string{"proceedings"},
 		HighRiskFactors:         []string{"high_risk"},
+		ASYESteps:               []ASYEStep{{FromMonth: 7, Capacity: 0.9}},
+		ASYEMonths:              12,
+		CaseloadReviewWeeks:     12,
+		ASYEWeeklyWeeks:         6,
+		ASYEFortnightlyMonths:   6,
+		VacancyAlertPercent:     20,
+		Name:                    DefaultPolicyName,
+		ASYEProtectedTypes:      []string{"proceedings"},
+		ASYEProtectedFactors:    []string{"high_risk"},
+		MaxReviewWeeks:          12,
+		PlanWorkingDays:         5,
+		TeamOverPercent:         100,
+		TeamHighRiskWaiting:     3,
+		DeclineSkipDays:         14,
+		BankHolidays:            EnglandBankHolidays(),
 	}
 }
 
@@ -157,6 +222,38 @@ func (p *Policy) Validate() error {
 		return bad("high_risk_wait_working_days", "must be at least 1")
 	case p.ProposalWorkingDays <= 0:
 		return bad("proposal_working_days", "must be at least 1")
+	case p.ASYEMonths <= 0 || p.ASYEMonths > 36:
+		return bad("asye_months", "must be from 1 to 36")
+	case p.CaseloadReviewWeeks <= 0:
+		return bad("caseload_review_weeks", "must be at least 1")
+	case p.ASYEWeeklyWeeks < 0:
+		return bad("asye_weekly_weeks", "must not be negative")
+	case p.ASYEFortnightlyMonths < 0:
+		return bad("asye_fortnightly_months", "must not be negative")
+	case p.VacancyAlertPercent <= 0 || p.VacancyAlertPercent > 100:
+		return bad("vacancy_alert_percent", "must be more than 0 and at most 100")
+	case p.MaxReviewWeeks <= 0:
+		return bad("max_review_weeks", "must be at least 1")
+	case p.ReviewWeeks > p.MaxReviewWeeks:
+		return bad("review_weeks", "must be at most max_review_weeks (%d)", p.MaxReviewWeeks)
+	case p.PlanWorkingDays <= 0:
+		return bad("plan_working_days", "must be at least 1")
+	case p.TeamOverPercent <= 0:
+		return bad("team_over_percent", "must be more than 0")
+	case p.TeamHighRiskWaiting < 0:
+		return bad("team_high_risk_waiting", "must not be negative")
+	case p.DeclineSkipDays < 0:
+		return bad("decline_skip_days", "must not be negative")
+	}
+	for i, st := range p.ASYESteps {
+		switch {
+		case st.FromMonth < 2 || st.FromMonth > p.ASYEMonths:
+			return bad(fmt.Sprintf("asye_steps[%d].from_month", i), "must be from 2 to asye_months (%d); months before the first step use asye_capacity", p.ASYEMonths)
+		case i > 0 && st.FromMonth <= p.ASYESteps[i-1].FromMonth:
+			return bad(fmt.Sprintf("asye_steps[%d].from_month", i), "steps must be in order of month, each month once")
+		case st.Capacity <= 0 || st.Capacity > 1:
+			return bad(fmt.Sprintf("asye_steps[%d].capacity", i), "must be more than 0 and at most 1")
+		}
 	}
 	for _, name := range sortedKeys(p.CaseTypes) {
 		if !validWord(name) {
@@ -185,6 +282,16 @@ func (p *Policy) Validate() error {
 	for i, f := range p.HighRiskFactors {
 		if _, ok := p.Factors[f]; !ok {
 			return bad(fmt.Sprintf("high_risk_factors[%d]", i), "%q is not one of factors", f)
+		}
+	}
+	for i, t := range p.ASYEProtectedTypes {
+		if _, ok := p.CaseTypes[t]; !ok {
+			return bad(fmt.Sprintf("asye_protected_types[%d]", i), "%q is not one of case_types", t)
+		}
+	}
+	for i, f := range p.ASYEProtectedFactors {
+		if _, ok := p.Factors[f]; !ok {
+			return bad(fmt.Sprintf("asye_protected_factors[%d]", i), "%q is not one of factors", f)
 		}
 	}
 	for i, d := range p.BankHolidays {

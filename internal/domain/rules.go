@@ -85,7 +85,7 @@ func (p *Policy) Capacity(m *Member, day Date) float64 {
 	}
 	c := p.CasePoints() * m.FTE
 	if m.Role == RoleASYE {
-		c *= p.ASYECapacity
+		c *= p.ASYEShare(m, day)
 	}
 	return math.Max(0, c*(1-ReductionPercent(m, day)/100))
 }
@@ -146,6 +146,8 @@ type Workload struct {
 	CountRAG RAG     `json:"count_rag,omitempty"`
 	RAG      RAG     `json:"rag,omitempty"`
 	Room     bool    `json:"room,omitempty"` // green with room
+	// OnLeave is a case carrier whose reductions take all their capacity.
+	OnLeave bool `json:"on_leave,omitempty"`
 }
 
 // HasPercent reports whether a load % can be given (capacity above 0).
@@ -193,15 +195,19 @@ func (p *Policy) rate(m *Member, day Date, load float64, cases int) Workload {
 	w.LoadRAG, w.Room = p.LoadRAG(load, w.Capacity, w.Percent)
 	w.CountRAG = p.CountRAG(m, cases)
 	w.RAG = Worse(w.LoadRAG, w.CountRAG)
+	// "With room" belongs to green only: a count-amber worker has no room.
+	w.Room = w.Room && w.RAG == Green
+	w.OnLeave = w.Capacity <= 0 && m.FTE > 0 && ReductionPercent(m, day) >= 100
 	return w
 }
 
-// NeedsOverride reports whether taking a load to w needs an override.
+// NeedsOverride reports whether taking a load to w needs an override: at
+// or over the override level of load, or red by the number of cases.
 func (p *Policy) NeedsOverride(w Workload) bool {
 	if w.Capacity <= 0 {
 		return true
 	}
-	return w.Percent >= p.OverrideAt
+	return w.Percent >= p.OverrideAt || w.CountRAG == Red
 }
 
 // TeamSummary rolls a team up: points are summed first and divided after.
@@ -291,11 +297,15 @@ func SortWorstFirst(ws []Workload) {
 	})
 }
 
-// SortQueue orders waiting cases high risk first, then longest waiting, then
+// SortQueue orders waiting cases moved in from another team first, then high risk, then longest waiting, then
 // heaviest, then by reference.
 func (p *Policy) SortQueue(cases []*Case) {
 	sort.SliceStable(cases, func(i, j int) bool {
 		a, b := cases[i], cases[j]
+		// A case another team sent waits at the top: it was someone's already.
+		if ma, mb := a.MovedFrom != "", b.MovedFrom != ""; ma != mb {
+			return ma
+		}
 		if ha, hb := p.IsHighRisk(a), p.IsHighRisk(b); ha != hb {
 			return ha
 		}

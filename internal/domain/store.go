@@ -39,6 +39,9 @@ type Tx interface {
 	Member(team string, p PersonID) (*Member, error)
 	Members(team string) ([]*Member, error)
 	PutMember(m *Member) error
+	// DeleteMember takes a person off a team (a leaver); what they did
+	// stays in the audit log, concerns, hours and snapshots.
+	DeleteMember(team string, p PersonID) error
 	// Memberships lists every team membership a person has.
 	Memberships(p PersonID) ([]*Member, error)
 
@@ -51,6 +54,9 @@ type Tx interface {
 	// OpenCases lists a team's cases that are not closed, in the order of
 	// Cases, without reading the closed ones.
 	OpenCases(team string) ([]*Case, error)
+	// MoveCase stores c, whose Team is its new team, and takes it out of
+	// team from.
+	MoveCase(c *Case, from string) error
 
 	Proposal(id uint64) (*Proposal, error)
 	// PutProposal stores p, giving it an ID first when it has none.
@@ -67,6 +73,11 @@ type Tx interface {
 	// HoursBy lists the hours one person logged in a team at or after
 	// since, oldest first, without reading anyone else's.
 	HoursBy(team string, p PersonID, since time.Time) ([]*HoursEntry, error)
+
+	// AddReview records a caseload review, giving it an ID; Reviews lists
+	// a team's, oldest first.
+	AddReview(r *Review) error
+	Reviews(team string) ([]*Review, error)
 
 	// Audit appends to the log, stamping Seq and At.
 	Audit(e *AuditEntry) error

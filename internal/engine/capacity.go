@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"strconv"
 
 	"github.com/safeload/safeload/internal/domain"
@@ -27,7 +29,18 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	}
 	self := who == r.req.Caller
 	if !m.Role.CarriesCases() {
-		r.toCaller(domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)})
+		msg := domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)}
+		if m.Role == domain.RoleStudent {
+			lines, err := r.involvedLines(who)
+			if err != nil {
+				return err
+			}
+			msg.Sections = []domain.Section{{Title: r.say("capacity.involved_title", "Count", len(lines)), Lines: lines}}
+			if len(lines) == 0 {
+				msg.Sections[0].Lines = []domain.Line{{Text: r.say("capacity.no_involved")}}
+			}
+		}
+		r.toCaller(msg)
 		return nil
 	}
 	cs, err := r.cases()
@@ -41,7 +54,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 			continue
 		}
 		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c))})
-		if c.Override != nil {
+		if c.Override != nil && !c.Override.Reviewed {
 			overrideLines = append(overrideLines, domain.Line{Text: r.say("capacity.override", "C", c, "O", c.Override, "ByName", r.name(c.Override.By), "Due", string(c.Override.ReviewOn) <= string(r.day))})
 		}
 	}
@@ -63,9 +76,9 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 		return err
 	}
 	var reductions []domain.Line
-	for _, red := range m.Reductions {
-		if red.ActiveOn(r.day) {
-			reductions = append(reductions, domain.Line{Text: r.say("capacity.reduction", "R", red)})
+	for i, red := range m.Reductions {
+		if r.current(red) {
+			reductions = append(reductions, domain.Line{Text: r.say("teamlife.reduction_line", "N", i+1, "R", red, "Active", red.ActiveOn(r.day), "Manager", !self)})
 		}
 	}
 	sections := []domain.Section{{Title: r.say("capacity.cases_title", "Count", w.Cases), Lines: caseLines}}
@@ -78,6 +91,11 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	if len(concernLines) > 0 {
 		sections = append(sections, domain.Section{Title: r.say("capacity.concerns_title"), Lines: concernLines})
 	}
+	review, err := r.reviewSection(m, !self)
+	if err != nil {
+		return err
+	}
+	sections = append(sections, review)
 	r.toCaller(domain.Message{
 		Title:    r.say("capacity.title", "Name", m.Name, "Self", self),
 		Text:     r.say("capacity.text", "W", w, "Self", self, "Hours", hours),
@@ -87,9 +105,10 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	return nil
 }
 
-// weekHours sums the extra hours p logged this week (from Monday, local time).
+// weekHours sums the extra hours p logged in the last 7 days, the window
+// the digest reports too.
 func (r *run) weekHours(p domain.PersonID) (float64, error) {
-	since := domain.WeekStart(r.now, r.e.loc)
+	since := r.now.AddDate(0, 0, -7)
 	hs, err := r.tx.HoursBy(r.team.ID, p, since) // from an index, without the rest of the team's
 	if err != nil {
 		return 0, err
@@ -106,6 +125,9 @@ func (r *run) weekHours(p domain.PersonID) (float64, error) {
 // concern records a capacity concern with a snapshot of the load and tells
 // every manager privately, with an Acknowledge button.
 func (r *run) concern() error {
+	if m := r.member(r.req.Caller); m != nil && m.Role == domain.RoleManager {
+		return r.teamConcern()
+	}
 	m, err := r.requireCarrier("concern")
 	if err != nil {
 		return err
@@ -179,6 +201,9 @@ func (r *run) concernAction(verb string) error {
 		return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.concern_resolved", "C", c, "ByName", r.name(c.ResolvedBy)))
 	}
 	d := data("C", c, "Who", r.req.Caller, "WhoName", r.name(r.req.Caller), "Name", r.name(c.By), "Text", r.c.text)
+	if c.TeamLevel && c.By == r.req.Caller && verb == "ack" {
+		return domain.Errorf(domain.EFORBIDDEN, "%s", r.say("safeguard.own_team_concern", "C", c))
+	}
 	switch verb {
 	case "ack":
 		if c.Acknowledged() {
@@ -228,7 +253,13 @@ func (r *run) hours() error {
 	if err != nil {
 		return err
 	}
+	if err := r.hoursDay(); err != nil {
+		return err
+	}
 	h := &domain.HoursEntry{Team: r.team.ID, By: m.Person, Hours: r.c.hours, Note: r.c.text, At: r.now}
+	if d := r.c.tl.date; d != "" && d != r.day {
+		h.At = d.Time(r.e.loc).Add(12 * time.Hour) // an earlier day, logged late: counted on that day
+	}
 	if err := r.tx.AddHours(h); err != nil {
 		return err
 	}

@@ -71,12 +71,20 @@ func (r *run) addMember() error {
 	if r.c.fteSet && !role.CarriesCases() {
 		return &usageError{usage: r.c.usage, reason: r.say("error.fte_no_cases", "Role", role.Label())}
 	}
+	if r.c.tl.date != "" && role != domain.RoleASYE {
+		return &usageError{usage: r.c.usage, reason: r.say("teamlife.started_asye")}
+	}
 	name := r.c.label
 	if name == "" {
 		name = r.name(r.c.person)
 	}
 	m := r.member(r.c.person)
 	before := ""
+	var was *domain.Member // the member before the change, for a carrier's capacity
+	if m != nil && m.Role.CarriesCases() {
+		old := *m
+		was = &old
+	}
 	if m == nil {
 		m = &domain.Member{Team: r.team.ID, Person: r.c.person, JoinedAt: r.now, FTE: 1}
 	} else {
@@ -93,6 +101,11 @@ func (r *run) addMember() error {
 		m.Name = name
 	}
 	m.Role = role
+	if role != domain.RoleASYE {
+		m.ASYEStarted = ""
+	} else if r.c.tl.date != "" {
+		m.ASYEStarted = r.c.tl.date
+	}
 	if r.c.fteSet {
 		m.FTE = r.c.fte
 	} else if !role.CarriesCases() {
@@ -107,12 +120,24 @@ func (r *run) addMember() error {
 		}
 	}
 	after := fmt.Sprintf("%s fte=%g", m.Role, m.FTE)
+	if m.ASYEStarted != "" {
+		after += " started=" + string(m.ASYEStarted)
+	}
 	if err := r.audit("member.add", string(m.Person), before, after, m.Name); err != nil {
 		return err
 	}
 	w, err := r.workload(m)
 	if err != nil {
 		return err
+	}
+	if was != nil && m.Role.CarriesCases() {
+		wasW, err := r.workload(was)
+		if err != nil {
+			return err
+		}
+		if err := r.capacityFell(m, wasW, w, r.say("safeguard.why_fte", "From", was.FTE, "To", m.FTE, "Role", m.Role.Label(), "WasRole", was.Role.Label())); err != nil {
+			return err
+		}
 	}
 	r.toChannel(domain.Message{Text: r.say("add.done", "Name", m.Name, "Person", m.Person, "Role", role.Label(),
 		"FTE", m.FTE, "Carries", role.CarriesCases(), "W", w, "Team", r.team.Name, "Updated", before != "")})
@@ -343,6 +368,9 @@ func (r *run) caseUpdate() error {
 			before := r.pol.Reweighed(m, after, newPoints, oldPoints, r.day)
 			d["HasHolder"], d["Holder"], d["Name"], d["Before"], d["After"] = true, m.Person, m.Name, before, after
 			if r.pol.NeedsOverride(after) && !r.pol.NeedsOverride(before) || after.RAG != before.RAG && worseThan(after.RAG, before.RAG) && r.pol.NeedsOverride(after) {
+				if err := r.askOverrideReason(c, after, d); err != nil {
+					return err
+				}
 				note := domain.Message{Title: r.e.prompts.Say("case.over.title", d), Text: r.e.prompts.Say("case.over.managers", d), RAG: after.RAG}
 				mgrs, err := r.managers()
 				if err != nil {
@@ -423,7 +451,7 @@ func (r *run) caseShow() error {
 			lines = append(lines, domain.Line{Text: r.say("show.point", "Part", part, "IsType", part.What == c.Type, "Children", c.Children)})
 		}
 	}
-	log, err := r.tx.AuditLog(r.team.ID, zeroTime)
+	log, err := r.caseLog(c)
 	if err != nil {
 		return err
 	}

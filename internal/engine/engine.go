@@ -173,6 +173,8 @@ func (c *cmd) readOnly() bool {
 	switch c.name {
 	case "caseload.board", "case.show", "capacity.show", "capacity.member":
 		return true
+	case "caseload.policy":
+		return c.tl.word == ""
 	}
 	return false
 }
@@ -222,6 +224,8 @@ func (r *run) exec() error {
 		return r.concernAction("plan")
 	case "capacity.resolve":
 		return r.concernAction("resolve")
+	case "capacity.agree", "capacity.disagree":
+		return r.concernAnswer(r.c.name == "capacity.agree")
 	}
 	if err := r.resolveTeam(); err != nil {
 		return err
@@ -257,6 +261,8 @@ func (r *run) exec() error {
 		return r.withdraw()
 	case "allocate.done":
 		return r.done()
+	case "allocate.review":
+		return r.overrideReview()
 	case "capacity.show":
 		return r.capacityShow(r.req.Caller, false)
 	case "capacity.member":
@@ -266,6 +272,9 @@ func (r *run) exec() error {
 	case "capacity.hours":
 		return r.hours()
 	}
+	if ok, err := r.teamlife(); ok {
+		return err
+	}
 	return fmt.Errorf("engine: no handler for %s", r.c.name)
 }
 
@@ -274,7 +283,7 @@ func (r *run) exec() error {
 func (r *run) resolveTeam() error {
 	t, err := r.tx.TeamByChannel(r.req.Channel)
 	if err == nil {
-		r.team = t
+		r.setTeam(t)
 		return nil
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return err
@@ -294,7 +303,7 @@ func (r *run) useTeam(id string) error {
 	if err != nil {
 		return err
 	}
-	r.team = t
+	r.setTeam(t)
 	return nil
 }
 
@@ -460,6 +469,9 @@ func (r *run) findCase(ref string) (*domain.Case, error) {
 	}
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
+	}
+	if c, ok, err := r.incomingCase(ref); ok || err != nil {
+		return c, err // a case on its way from another team
 	}
 	if err := r.checkRef(ref); err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ type cmd struct {
 	id      uint64
 	hours   float64
 	action  string // for buttons: accept, decline, ack
+	tl      teamArgs
 }
 
 // usageError means the command was malformed: show its usage privately.
@@ -155,6 +156,8 @@ func parseAllocate(platform string, words []string) (*cmd, error) {
 		}
 		c := &cmd{name: "allocate.transfer", usage: tu, ref: args[0], person: p, label: label}
 		return c, parseOverride(c, args[2:], tu, true)
+	case "review":
+		return parseOverrideReview(args)
 	case "propose":
 		args = words[1:]
 	default:
@@ -239,7 +242,13 @@ func parseCapacity(platform string, words []string) (*cmd, error) {
 		if h <= 0 || h > 24 {
 			return nil, bad(hu, "parse.hours_range")
 		}
-		return &cmd{name: "capacity.hours", usage: hu, hours: h, text: rest(args[1:])}, nil
+		c := &cmd{name: "capacity.hours", usage: hu, hours: h}
+		more, err := optDate(args[1:], "date=", &c.tl.date, hu)
+		if err != nil {
+			return nil, err
+		}
+		c.text = rest(more)
+		return c, nil
 	case "ack", "acknowledge", "resolve":
 		name, usage := "capacity.ack", "usage.capacity.ack"
 		if kw == "resolve" {
@@ -253,6 +262,8 @@ func parseCapacity(platform string, words []string) (*cmd, error) {
 			return nil, bad(usage, "parse.concern_number")
 		}
 		return &cmd{name: name, usage: usage, id: id}, nil
+	case "agree", "disagree":
+		return parseConcernAnswer(kw, args)
 	case "plan":
 		const pu = "usage.capacity.plan"
 		if len(args) < 2 {
@@ -290,7 +301,7 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 		return &cmd{name: "caseload.setup", usage: "usage.caseload.setup", text: name}, nil
 	case "add":
 		const au = "usage.caseload.add"
-		if len(args) < 2 || len(args) > 3 {
+		if len(args) < 2 || len(args) > 4 {
 			return nil, bad(au, "")
 		}
 		p, label, ok := parseMention(platform, args[0])
@@ -302,10 +313,16 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 			return nil, bad(au, "parse.role")
 		}
 		c := &cmd{name: "caseload.add", usage: au, person: p, label: label, role: r}
-		if len(args) == 3 {
-			v, found := strings.CutPrefix(strings.ToLower(args[2]), "fte=")
+		for _, a := range args[2:] {
+			if strings.HasPrefix(strings.ToLower(a), "started=") && c.tl.date == "" {
+				if _, err := optDate([]string{a}, "started=", &c.tl.date, au); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			v, found := strings.CutPrefix(strings.ToLower(a), "fte=")
 			f, err := strconv.ParseFloat(v, 64)
-			if !found || err != nil || f <= 0 || f > 1 {
+			if !found || err != nil || f <= 0 || f > 1 || c.fteSet {
 				return nil, bad(au, "parse.fte")
 			}
 			c.fte, c.fteSet = f, true
@@ -331,8 +348,10 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 			return nil, bad(u, "")
 		}
 		return &cmd{name: "caseload.digest", usage: u}, nil
-	case "case-add", "case-close":
+	case "case-add", "case-close", "case-move":
 		return parseCase(platform, append([]string{strings.TrimPrefix(kw, "case-")}, args...))
+	case "reduction", "leave", "back", "remove", "posts", "policy", "review":
+		return parseTeamlife(platform, kw, args)
 	case "case":
 		return parseCase(platform, args)
 	}
@@ -371,6 +390,8 @@ func parseCase(platform string, words []string) (*cmd, error) {
 			return nil, bad(iu, "parse.student_mention")
 		}
 		return &cmd{name: "case.involve", usage: iu, ref: args[0], person: p, label: label}, nil
+	case "move":
+		return parseCaseMove(args)
 	case "show":
 		if len(args) != 1 {
 			return nil, bad("usage.case.show", "")
@@ -406,4 +427,51 @@ func parseFactors(c *cmd, words []string, usage string, update bool) error {
 		c.factors = append(c.factors, lw)
 	}
 	return nil
+}
+
+// parseOverrideReview reads "REF continue review=4w <reason…>" or "REF end".
+func parseOverrideReview(args []string) (*cmd, error) {
+	const u = "usage.allocate.review"
+	if len(args) < 2 {
+		return nil, bad(u, "")
+	}
+	c := &cmd{name: "allocate.review", usage: u, ref: args[0], action: strings.ToLower(args[1])}
+	switch c.action {
+	case "end":
+		if len(args) > 2 {
+			return nil, bad(u, "")
+		}
+		return c, nil
+	case "continue":
+		args = args[2:]
+		for len(args) > 0 && strings.HasPrefix(strings.ToLower(args[0]), "review=") {
+			c.review = strings.TrimSpace(args[0][len("review="):])
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			return nil, bad(u, "parse.override_reason")
+		}
+		if c.review == "" {
+			c.review = "default"
+		}
+		c.text = rest(args)
+		return c, nil
+	}
+	return nil, bad(u, "")
+}
+
+// parseConcernAnswer reads "agree ID" or "disagree ID <why…>".
+func parseConcernAnswer(kw string, args []string) (*cmd, error) {
+	u := "usage.capacity." + kw
+	if len(args) == 0 || (kw == "agree" && len(args) != 1) {
+		return nil, bad(u, "")
+	}
+	id, ok := parseID(args[0])
+	if !ok {
+		return nil, bad(u, "parse.concern_number")
+	}
+	if kw == "disagree" && len(args) < 2 {
+		return nil, bad(u, "parse.disagree_why")
+	}
+	return &cmd{name: "capacity." + kw, usage: u, id: id, text: rest(args[1:])}, nil
 }

@@ -30,6 +30,9 @@ type teamIn struct {
 	channel     domain.ChannelID // "" when not given or invalid
 	channelNode *yaml.Node
 	sm          domain.PersonID // "" when not given or invalid
+	policy      string          // "" when not given or invalid
+	posts       float64
+	postsSet    bool
 	members     []*memberIn
 	cases       []*caseIn
 }
@@ -43,6 +46,7 @@ type memberIn struct {
 	roleNode   *yaml.Node
 	fte        float64
 	reductions []domain.Reduction
+	started    domain.Date // an ASYE's first day of the assessed year
 }
 
 type caseIn struct {
@@ -248,15 +252,15 @@ func (f *fields) list(key string) []*yaml.Node {
 
 var (
 	slugRe    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	personRe  = regexp.MustCompile(`^(slack|discord|console):[A-Za-z0-9._-]{1,64}$`)
-	channelRe = regexp.MustCompile(`^(slack|discord):[A-Za-z0-9._-]{1,64}$`)
+	personRe  = regexp.MustCompile(`^(slack|discord|console):[A-Za-z0-9._-]{1,64}$|^teams:[A-Za-z0-9._:-]{1,160}$`)
+	channelRe = regexp.MustCompile(`^(slack|discord):[A-Za-z0-9._-]{1,64}$|^teams:19:[A-Za-z0-9._-]{1,120}@thread\.[a-z0-9]{1,16}$`)
 )
 
 const maxTeamID, maxName, maxReason = 40, 100, 200
 
 func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	t := &teamIn{path: path, node: n}
-	f := p.fields(n, path, "a team", "id", "name", "channel", "service_manager", "members", "cases")
+	f := p.fields(n, path, "a team", "id", "name", "channel", "service_manager", "policy", "posts", "members", "cases")
 	if f == nil {
 		return t
 	}
@@ -271,7 +275,7 @@ func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	if ch, ok := f.text("channel", ""); ok {
 		t.channelNode = f.get("channel")
 		if !channelRe.MatchString(ch) {
-			p.bad(t.channelNode, f.field("channel"), "%q is not a channel: write slack: or discord: and the channel's ID, like slack:C0123ABCD or discord:80351110224678912", clip(ch))
+			p.bad(t.channelNode, f.field("channel"), "%q is not a channel: write slack:, discord: or teams: and the channel's ID, like slack:C0123ABCD, discord:80351110224678912 or teams:19:abc@thread.tacv2", clip(ch))
 		} else {
 			t.channel = domain.ChannelID(ch)
 		}
@@ -282,6 +286,7 @@ func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	for i, m := range f.list("members") {
 		t.members = append(t.members, p.member(m, fmt.Sprintf("%s.members[%d]", path, i)))
 	}
+	defer p.teamPolicy(t, f)()
 	for i, c := range f.list("cases") {
 		t.cases = append(t.cases, p.caseOf(c, fmt.Sprintf("%s.cases[%d]", path, i)))
 	}
@@ -326,7 +331,7 @@ func roleNames() string {
 
 func (p *parser) member(n *yaml.Node, path string) *memberIn {
 	m := &memberIn{path: path, node: n, fte: 1}
-	f := p.fields(n, path, "a member", "id", "name", "role", "fte", "reductions")
+	f := p.fields(n, path, "a member", "id", "name", "role", "fte", "reductions", "asye_started")
 	if f == nil {
 		return m
 	}
@@ -361,6 +366,7 @@ func (p *parser) member(n *yaml.Node, path string) *memberIn {
 			m.reductions = append(m.reductions, red)
 		}
 	}
+	p.asyeStarted(f, m)
 	return m
 }
 

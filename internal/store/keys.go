@@ -20,7 +20,8 @@ import (
 //	            open (ref → nothing: the cases not closed, since schema 2),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
 //	            hoursby (person 0x00 time seq → nothing: each person's
-//	            hours by time, since schema 2)
+//	            hours by time, since schema 2), reviews (seq → Review:
+//	            caseload reviews in supervision; made on a team's first)
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
@@ -28,6 +29,8 @@ import (
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
+//	convrefs    person or channel ID → ConversationRef (where a platform
+//	            like Teams reaches them later)
 //
 // Sequences are bbolt's NextSequence as 8-byte big-endian, so keys sort in
 // the order they were made.
@@ -44,6 +47,7 @@ var (
 	bucketConcerns    = []byte("concerns")
 	bucketOutbox      = []byte("outbox")
 	bucketState       = []byte("state")
+	bucketConvRefs    = []byte("convrefs")
 
 	subMembers = []byte("members")
 	subCases   = []byte("cases")
@@ -51,6 +55,7 @@ var (
 	subAudit   = []byte("audit")
 	subHours   = []byte("hours")
 	subHoursBy = []byte("hoursby")
+	subReviews = []byte("reviews")
 
 	keySchema = []byte("schema")
 
@@ -60,10 +65,10 @@ var (
 
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
-	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState,
+	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)
@@ -143,7 +148,7 @@ func checkRecords(tx KV) []error {
 			return nil
 		})
 	}
-	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState} {
+	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs} {
 		each(string(name), tx.Bucket(name))
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {

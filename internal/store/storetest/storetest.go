@@ -49,20 +49,21 @@ func Run(t *testing.T, open func(t *testing.T, clk clock.Clock) domain.Store) {
 		{"ValuesAreCopies", testCopies},
 		{"ConcurrentUpdates", testConcurrent},
 		{"GroupRefusalDiscardsOnlyItsWrites", testGroup},
+		{"TeamLife", testTeamLife},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := clock.NewFake(T0)
 			s := open(t, clk)
-			if tt.name == "NowIsOnePerTransaction" {
-				testNow(t, s, clk)
-				return
-			}
 			t.Cleanup(func() {
 				if err := s.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
 			})
+			if tt.fn == nil {
+				testNow(t, s, clk)
+				return
+			}
 			tt.fn(t, s)
 		})
 	}
