@@ -25,6 +25,7 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
 
 	"github.com/safeload/safeload/internal/clock"
@@ -70,6 +71,9 @@ type Store struct {
 	// base is the parent of every call to etcd; Abort cancels it.
 	base  context.Context
 	abort context.CancelFunc
+	// sess holds the writers' lock's lease.
+	sessMu sync.Mutex
+	sess   *concurrency.Session
 }
 
 var _ domain.Store = (*Store)(nil)
@@ -137,6 +141,11 @@ func (s *Store) Prefix() string { return s.prefix }
 // Close finishes queued actions and disconnects.
 func (s *Store) Close() error {
 	s.group.stop()
+	s.sessMu.Lock()
+	if s.sess != nil {
+		_ = s.sess.Close()
+	}
+	s.sessMu.Unlock()
 	s.abort()
 	return s.cli.Close()
 }
@@ -150,16 +159,22 @@ func (s *Store) Abort() { s.abort() }
 func (s *Store) View(fn func(domain.Tx) error) error {
 	ctx, cancel := context.WithTimeout(s.base, s.timeout)
 	defer cancel()
-	t, err := s.begin(ctx)
-	if err != nil {
+	for attempt := 0; ; attempt++ {
+		t, err := s.begin(ctx)
+		if err != nil {
+			return err
+		}
+		t.readOnly = true
+		err = safely(fn, store.NewTx(t, s.clock.Now()))
+		if t.err == errStale && attempt < maxAttempts {
+			backoff(attempt + 1)
+			continue
+		}
+		if t.err != nil {
+			return t.err
+		}
 		return err
 	}
-	t.readOnly = true
-	err = safely(fn, store.NewTx(t, s.clock.Now()))
-	if t.err != nil {
-		return t.err
-	}
-	return err
 }
 
 // ViewKV runs fn on the raw buckets at one revision (backup, copy).
@@ -248,8 +263,15 @@ func (s *Store) commit(calls []call) {
 // error; the others commit.
 func (s *Store) commitSome(calls []call) int {
 	var last error
+	unlock := func() {}
+	defer func() { unlock() }()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if attempt > 0 {
+		if attempt == 1 {
+			// Another replica committed first: take the writers' lock, so
+			// that replicas under contention take turns instead of one
+			// losing again and again. Uncontended commits never take it.
+			unlock = s.writerLock()
+		} else if attempt > 1 {
 			backoff(attempt)
 		}
 		ctx, cancel := context.WithTimeout(s.base, s.timeout)
@@ -274,6 +296,54 @@ func (s *Store) commitSome(calls []call) int {
 	return 1
 }
 
+// lockTTL is the lease of the writers' lock: a replica that dies holding
+// it delays the others' contended commits by at most this long.
+const lockTTL = 5
+
+// writerLock takes the deployment's writers' lock (an etcd mutex under
+// the prefix) and returns its release; without etcd it returns at once,
+// and the commit goes on without it.
+func (s *Store) writerLock() func() {
+	sess := s.lockSession()
+	if sess == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithTimeout(s.base, s.timeout)
+	defer cancel()
+	m := concurrency.NewMutex(sess, s.prefix+"x/writer")
+	if err := m.Lock(ctx); err != nil {
+		return func() {}
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(s.base, s.timeout)
+		defer cancel()
+		_ = m.Unlock(ctx)
+	}
+}
+
+// lockSession is the lease the writers' lock is held on, made again after
+// it expired.
+func (s *Store) lockSession() *concurrency.Session {
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	if s.sess != nil {
+		select {
+		case <-s.sess.Done():
+			s.sess = nil
+		default:
+			return s.sess
+		}
+	}
+	ctx, cancel := context.WithTimeout(s.base, s.timeout)
+	defer cancel()
+	sess, err := concurrency.NewSession(s.cli, concurrency.WithTTL(lockTTL), concurrency.WithContext(s.base))
+	if err != nil || ctx.Err() != nil {
+		return nil
+	}
+	s.sess = sess
+	return sess
+}
+
 // try runs calls at the newest revision and commits those that fit.
 func (s *Store) try(ctx context.Context, calls []call) (n int, results []error, ok bool, err error) {
 	t, err := s.begin(ctx)
@@ -287,6 +357,9 @@ func (s *Store) try(ctx context.Context, calls []call) (n int, results []error, 
 	for i, c := range calls {
 		sp := t.savepoint()
 		err := safely(c.fn, store.NewTx(t, now))
+		if t.err == errStale {
+			return len(calls), nil, false, nil // run again, as after a conflict
+		}
 		if t.err != nil {
 			return len(calls), nil, false, t.err
 		}
@@ -324,7 +397,7 @@ func safely(fn func(domain.Tx) error, tx domain.Tx) (err error) {
 }
 
 // maxGroup bounds how many actions share one commit.
-const maxGroup = 64
+const maxGroup = 16
 
 // grouper queues concurrent actions so that they share etcd transactions.
 type grouper struct {

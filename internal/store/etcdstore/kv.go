@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/safeload/safeload/internal/store"
@@ -79,8 +80,11 @@ type etx struct {
 	rev       int64
 	commitMod int64
 	cache     map[string][]byte // snapshot reads at rev; nil value: absent
-	writes    map[string]*wval
-	undo      []undo
+	// ranges says which ranges were read whole at rev (a key of one that
+	// is not in the cache is absent) or found too large to read whole.
+	ranges map[string]rangeState
+	writes map[string]*wval
+	undo   []undo
 	// err is the first failure to reach etcd: the transaction is then
 	// worthless, whatever its function returned.
 	err error
@@ -96,7 +100,8 @@ func (s *Store) begin(ctx context.Context) (*etx, error) {
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	t := &etx{s: s, ctx: ctx, rev: resp.Header.Revision, cache: map[string][]byte{}, writes: map[string]*wval{}}
+	t := &etx{s: s, ctx: ctx, rev: resp.Header.Revision, cache: map[string][]byte{}, writes: map[string]*wval{},
+		ranges: map[string]rangeState{}}
 	if len(resp.Kvs) > 0 {
 		t.commitMod = resp.Kvs[0].ModRevision
 	}
@@ -107,9 +112,27 @@ func (s *Store) begin(ctx context.Context) (*etx, error) {
 func (t *etx) broken() bool { return t.err != nil && t.err != errReadOnly }
 
 func (t *etx) fail(err error) {
-	if t.err == nil {
-		t.err = unavailable(err)
+	if t.err != nil {
+		return
 	}
+	if errors.Is(err, rpctypes.ErrFutureRev) || errors.Is(err, rpctypes.ErrCompacted) {
+		// The member asked lags behind the revision, or it was compacted
+		// away: run the transaction again at a newer one.
+		t.err = errStale
+		return
+	}
+	t.err = unavailable(err)
+}
+
+// errStale is a read that could not be served at the transaction's
+// revision; the transaction runs again.
+var errStale = errors.New("etcd store: the revision read is not available on this member")
+
+// readOpts read at the transaction's revision from the member the client
+// talks to: a revision is immutable, so this needs no round through the
+// etcd leader, unlike the linearizable read that chose the revision.
+func (t *etx) readOpts(opts ...clientv3.OpOption) []clientv3.OpOption {
+	return append(opts, clientv3.WithRev(t.rev), clientv3.WithSerializable())
 }
 
 func (t *etx) get(key string) []byte {
@@ -125,7 +148,7 @@ func (t *etx) get(key string) []byte {
 	if t.broken() {
 		return nil
 	}
-	resp, err := t.s.cli.Get(t.ctx, key, clientv3.WithRev(t.rev))
+	resp, err := t.s.cli.Get(t.ctx, key, t.readOpts()...)
 	if err != nil {
 		t.fail(err)
 		return nil
@@ -144,6 +167,62 @@ func (t *etx) get(key string) []byte {
 // errReadOnly is a write inside a View.
 var errReadOnly = errors.New("etcd store: write in a read-only transaction")
 
+type rangeState int8
+
+const (
+	rangeWhole rangeState = iota + 1
+	rangeLarge
+)
+
+// prefetch is how many keys of a bucket a first read of one of them
+// fetches: a small bucket (a team's members, its open cases) is then read
+// in one round trip instead of one per key.
+const prefetch = 512
+
+// getIn reads key, which lies in [lo, hi) (a bucket's records or its
+// nested buckets' markers), reading the whole range at the first miss when
+// it is small.
+func (t *etx) getIn(key, lo, hi string) []byte {
+	if w, ok := t.writes[key]; ok {
+		if w.del {
+			return nil
+		}
+		return w.v
+	}
+	if v, ok := t.cache[key]; ok {
+		return v
+	}
+	switch t.ranges[lo] {
+	case rangeWhole:
+		return nil
+	case rangeLarge:
+		return t.get(key)
+	}
+	if t.broken() {
+		return nil
+	}
+	resp, err := t.s.cli.Get(t.ctx, lo, t.readOpts(clientv3.WithRange(hi), clientv3.WithLimit(prefetch))...)
+	if err != nil {
+		t.fail(err)
+		return nil
+	}
+	for _, x := range resp.Kvs {
+		if _, ok := t.cache[string(x.Key)]; !ok {
+			v := x.Value
+			if v == nil {
+				v = []byte{}
+			}
+			t.cache[string(x.Key)] = v
+		}
+	}
+	if resp.More {
+		t.ranges[lo] = rangeLarge
+		return t.get(key)
+	}
+	t.ranges[lo] = rangeWhole
+	return t.cache[key]
+}
+
 func (t *etx) set(key string, w *wval) {
 	if t.readOnly {
 		if t.err == nil {
@@ -158,13 +237,6 @@ func (t *etx) set(key string, w *wval) {
 
 func (t *etx) put(key string, v []byte) {
 	t.set(key, &wval{v: append([]byte{}, v...)})
-}
-
-func (t *etx) del(key string) {
-	if t.get(key) == nil {
-		return
-	}
-	t.set(key, &wval{del: true})
 }
 
 // savepoint and rollback discard the writes of one function of a group.
@@ -251,8 +323,7 @@ func (it *iter) fill() {
 	if it.pi < len(it.page) || !it.more || it.t.broken() {
 		return
 	}
-	resp, err := it.t.s.cli.Get(it.t.ctx, it.from, clientv3.WithRange(it.hi), clientv3.WithRev(it.t.rev),
-		clientv3.WithLimit(pageSize))
+	resp, err := it.t.s.cli.Get(it.t.ctx, it.from, it.t.readOpts(clientv3.WithRange(it.hi), clientv3.WithLimit(pageSize))...)
 	if err != nil {
 		it.t.fail(err)
 		it.more = false
@@ -306,9 +377,10 @@ func (it *iter) next() (string, []byte, bool) {
 
 // bucket is a store.Bucket inside an etx.
 type bucket struct {
-	t    *etx
-	base string // B(path)
-	meta string // the marker key in the parent
+	t      *etx
+	base   string // B(path)
+	meta   string // the marker key in the parent
+	parent string // the parent's base
 }
 
 func (t *etx) root() bucket { return bucket{t: t, base: t.s.prefix} }
@@ -323,7 +395,12 @@ func (t *etx) ForEachBucket(fn func(name []byte) error) error { return t.root().
 
 func (b bucket) rec(key []byte) string { return b.base + recordTag + string(key) }
 
-func (b bucket) Get(key []byte) []byte { return b.t.get(b.rec(key)) }
+func (b bucket) Get(key []byte) []byte {
+	return b.t.getIn(b.rec(key), b.base+recordTag, b.base+"w")
+}
+
+// marker reads a nested bucket's marker.
+func (b bucket) marker(meta string) []byte { return b.t.getIn(meta, b.base+bucketTag, b.base+childTag) }
 
 func (b bucket) Put(key, value []byte) error {
 	if len(key) == 0 {
@@ -334,18 +411,20 @@ func (b bucket) Put(key, value []byte) error {
 }
 
 func (b bucket) Delete(key []byte) error {
-	b.t.del(b.rec(key))
+	if b.Get(key) != nil {
+		b.t.set(b.rec(key), &wval{del: true})
+	}
 	return b.t.err
 }
 
 func (b bucket) Bucket(name []byte) store.Bucket {
 	meta := b.base + bucketTag + string(name)
-	if b.t.get(meta) == nil && !b.t.broken() {
+	if b.marker(meta) == nil && !b.t.broken() {
 		// Once etcd is unreachable every bucket seems present and empty,
 		// so that the function runs to its end; its result is discarded.
 		return nil
 	}
-	return bucket{t: b.t, base: childBase(b.base, name), meta: meta}
+	return bucket{t: b.t, base: childBase(b.base, name), meta: meta, parent: b.base}
 }
 
 func (b bucket) CreateBucketIfNotExists(name []byte) (store.Bucket, error) {
@@ -353,13 +432,13 @@ func (b bucket) CreateBucketIfNotExists(name []byte) (store.Bucket, error) {
 		return nil, errEmptyKey
 	}
 	meta := b.base + bucketTag + string(name)
-	if b.t.get(meta) == nil {
+	if b.marker(meta) == nil {
 		b.t.put(meta, make([]byte, 8))
 	}
 	if b.t.err != nil {
 		return nil, b.t.err
 	}
-	return bucket{t: b.t, base: childBase(b.base, name), meta: meta}, nil
+	return bucket{t: b.t, base: childBase(b.base, name), meta: meta, parent: b.base}, nil
 }
 
 func (b bucket) ForEach(fn func(k, v []byte) error) error {
@@ -386,7 +465,7 @@ func (b bucket) ForEachBucket(fn func(name []byte) error) error {
 func (b bucket) Cursor() store.Cursor { return &cursor{b: b} }
 
 func (b bucket) Sequence() uint64 {
-	if v := b.t.get(b.meta); len(v) == 8 {
+	if v := b.t.getIn(b.meta, b.parent+bucketTag, b.parent+childTag); len(v) == 8 {
 		return binary.BigEndian.Uint64(v)
 	}
 	return 0
