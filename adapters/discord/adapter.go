@@ -276,7 +276,8 @@ func (a *Adapter) request(in *discordgo.Interaction) (engine.Request, string) {
 	} else {
 		u = in.User
 	}
-	req := engine.Request{Platform: platform, Channel: domain.ChannelID(platform + ":" + in.ChannelID), InteractionID: in.ID}
+	req := engine.Request{Platform: platform, Channel: domain.ChannelID(platform + ":" + in.ChannelID), InteractionID: in.ID,
+		Direct: in.GuildID == ""}
 	if u == nil || u.ID == "" {
 		return req, a.say("discord.no_user", "safeload could not tell who you are; please try again.", nil)
 	}

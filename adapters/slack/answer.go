@@ -47,10 +47,14 @@ func fromCommand(sc slackgo.SlashCommand) (inbound, bool) {
 			Command:       strings.TrimPrefix(sc.Command, "/"),
 			Text:          sc.Text,
 			InteractionID: sc.TriggerID,
+			Direct:        isDM(sc.ChannelID),
 		},
 		team: sc.TeamID, channel: sc.ChannelID, user: sc.UserID, responseURL: sc.ResponseURL,
 	}, true
 }
+
+// isDM: Slack's direct-message channel IDs start with D.
+func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
 
 // fromInteraction reads a button press; anything else is not for safeload.
 func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
@@ -82,6 +86,7 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 			CallerName:    name,
 			Action:        action,
 			InteractionID: id,
+			Direct:        isDM(channel),
 		},
 		team: cb.Team.ID, channel: channel, user: cb.User.ID, responseURL: cb.ResponseURL,
 		button: true, ts: cb.Container.MessageTs,

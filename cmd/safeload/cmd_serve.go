@@ -101,7 +101,6 @@ func (c *cli) runServe(args []string) int {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
 	}
 	defer adminLn.Close()
-	go a.serveAdmin(ctx, adminLn)
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -112,6 +111,7 @@ func (c *cli) runServe(args []string) int {
 			}
 		}()
 	}
+	background("admin", func(ctx context.Context) error { a.serveAdmin(ctx, adminLn); return nil })
 	background("delivery", func(ctx context.Context) error { loop.Run(ctx); return nil })
 	for _, p := range platforms {
 		if p.run != nil {

@@ -206,6 +206,7 @@ type run struct {
 	now      time.Time
 	day      domain.Date
 	team     *domain.Team
+	direct   bool // the team is the caller's, from a DM
 	reply    []domain.Message
 	enqueued bool
 }
@@ -230,6 +231,33 @@ func (r *run) exec() error {
 	if err := r.resolveTeam(); err != nil {
 		return err
 	}
+	if err := r.execTeam(); err != nil {
+		return err
+	}
+	if r.direct {
+		for _, m := range r.reply {
+			if m.Audience == domain.ToChannel {
+				// Team data is posted in the team's channel only; a DM
+				// stands for the team for private answers alone.
+				return domain.Errorf(domain.EINVALID, "%s", r.say("error.team_channel_only",
+					"Team", r.team.Name, "Channel", channelMention(r.team.Channel)))
+			}
+		}
+	}
+	return nil
+}
+
+// channelMention is how a chat shows a link to a channel.
+func channelMention(ch domain.ChannelID) string {
+	switch p := ch.Platform(); p {
+	case "slack", "discord":
+		return "<#" + strings.TrimPrefix(string(ch), p+":") + ">"
+	}
+	return ""
+}
+
+// execTeam runs a command of the request's team.
+func (r *run) execTeam() error {
 	switch r.c.name {
 	case "caseload.add":
 		return r.addMember()
@@ -287,8 +315,16 @@ func (r *run) resolveTeam() error {
 	if err != nil {
 		return err
 	}
-	if len(ms) == 1 {
+	if len(ms) == 1 && r.req.Direct {
+		r.direct = true
 		return r.useTeam(ms[0].Team)
+	}
+	if len(ms) == 1 {
+		t, err := r.tx.Team(ms[0].Team)
+		if err != nil {
+			return err
+		}
+		return domain.Errorf(domain.EINVALID, "%s", r.say("error.not_team_channel", "Team", t.Name, "Channel", channelMention(t.Channel)))
 	}
 	return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_team", "Many", len(ms) > 1))
 }

@@ -223,6 +223,22 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 	return n, err
 }
 
+// Snapshot writes a consistent copy of the whole store to w, first telling
+// start its exact size (so a reader at the other end of a socket can tell a
+// finished copy from a cut one).
+func (db *DB) Snapshot(w io.Writer, start func(size int64) error) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if err := start(tx.Size()); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
 // Backup writes a consistent copy of the store to path, atomically: the copy
 // is written beside it and renamed, so a failed backup never leaves a torn file.
 func (db *DB) Backup(path string) error {

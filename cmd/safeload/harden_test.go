@@ -1,0 +1,88 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/store"
+)
+
+func seedStore(t *testing.T, db string) {
+	t.Helper()
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(func(tx domain.Tx) error {
+		return tx.PutTeam(&domain.Team{ID: "north", Name: "North", Channel: "console:#north"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+}
+
+// A backup aimed at the live store, by any path, is refused and the store
+// keeps serving; the copy itself is written by the backup process.
+func TestBackupNeverReplacesTheStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	seedStore(t, db)
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(db, link); err != nil {
+		t.Fatal(err)
+	}
+	startServe(t, map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0"})
+	for _, target := range []string{db, link, filepath.Join(dir, ".", "live.db")} {
+		_, errOut, code := safeload(t, "", []string{"SAFELOAD_DB=" + db}, "backup", target)
+		if code != 2 || !strings.Contains(errOut, "is the store itself") {
+			t.Fatalf("backup %s: exit %d, %q", target, code, errOut)
+		}
+		after, err := os.Stat(db)
+		if err != nil || !os.SameFile(before, after) {
+			t.Fatalf("backup %s replaced the store: %v", target, err)
+		}
+	}
+	// A copy in a directory of the caller's own is written by the caller.
+	out, errOut, code := safeload(t, "", []string{"SAFELOAD_DB=" + db}, "backup", filepath.Join(dir, "copy.db"))
+	if code != 0 || !strings.Contains(out, "through the running safeload") {
+		t.Fatalf("backup exit %d: %s %s", code, out, errOut)
+	}
+	if _, _, code := safeload(t, "", nil, "check", filepath.Join(dir, "copy.db")); code != 0 {
+		t.Fatalf("check of the streamed copy exit %d", code)
+	}
+}
+
+// The admin socket setting never deletes what it names unless it is a
+// stale socket.
+func TestAdminSocketRemovesOnlyAStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	seedStore(t, db)
+	_, errOut, code := safeload(t, "", []string{"SAFELOAD_DB=" + db, "SAFELOAD_ADDR=127.0.0.1:0", "SAFELOAD_ADMIN_SOCKET=" + db}, "serve")
+	if code != 2 || !strings.Contains(errOut, "SAFELOAD_ADMIN_SOCKET") {
+		t.Fatalf("serve with the store as its socket: exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("the store is gone: %v", err)
+	}
+	// A socket left by a killed serve is cleared.
+	sock := filepath.Join(dir, "admin.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	startServe(t, map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0", "SAFELOAD_ADMIN_SOCKET": sock})
+	if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("serve did not take over the stale socket: %v", err)
+	}
+}
