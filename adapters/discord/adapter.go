@@ -122,8 +122,9 @@ func (a *Adapter) say(name, fallback string, data any) string {
 	return a.render.say(name, fallback, data)
 }
 
-// maxBody bounds an interaction's body; real ones are a few kilobytes.
-const maxBody = 4 << 20
+// maxBody bounds an interaction's body; real ones are a few kilobytes, so
+// anything bigger is refused before more of it is read.
+const maxBody = 64 << 10
 
 // ServeHTTP answers POST /discord/interactions. A missing or bad signature,
 // or a timestamp more than five minutes off, gets 401 before anything else
@@ -132,6 +133,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength > maxBody {
+		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))

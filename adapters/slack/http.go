@@ -67,6 +67,10 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			a.refuse(w, r, errUnsigned)
 			return
 		}
+		if r.ContentLength > maxBody {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			var tooBig *http.MaxBytesError

@@ -13,6 +13,7 @@ import (
 
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/httpsrv"
 )
 
 // platform is one chat platform as serve sees it: its HTTP routes, its
@@ -87,7 +88,7 @@ func (c *cli) runServe(args []string) int {
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADDR: %v", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, ln := httpsrv.New(mux, ln, httpsrv.Defaults)
 	names := []string{}
 	for _, p := range platforms {
 		names = append(names, p.name)

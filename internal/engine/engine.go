@@ -131,6 +131,9 @@ func (e *Engine) Handle(ctx context.Context, req Request) Response {
 	switch g, grouped := e.store.(grouper); {
 	case c.readOnly():
 		err = e.store.View(fn)
+	case e.refusedOnRead(fn, &err):
+		// Refused before any write: it costs a read, and never rolls back
+		// (and re-runs) the other actions of a shared commit.
 	case grouped:
 		err = g.Group(fn) // concurrent actions share a commit
 	default:
@@ -147,6 +150,25 @@ func (e *Engine) Handle(ctx context.Context, req Request) Response {
 		e.Wake()
 	}
 	return Response{Messages: r.reply, Name: c.name, Team: team}
+}
+
+// refusedOnRead runs a write command in a read transaction first. Most
+// refusals (permissions, unknown cases, bad values) come before the first
+// write, so they show up here; a command that gets as far as writing fails
+// with an internal error in a read transaction and is run for real.
+func (e *Engine) refusedOnRead(fn func(domain.Tx) error, out *error) (refused bool) {
+	defer func() {
+		if recover() != nil {
+			refused = false // run it for real: the write path reports it
+		}
+	}()
+	err := e.store.View(fn)
+	var ue *usageError
+	if errors.As(err, &ue) || (err != nil && domain.ErrorCode(err) != domain.EINTERNAL) {
+		*out = err
+		return true
+	}
+	return false
 }
 
 func (e *Engine) refusal(req Request, name string, err error, team string) Response {

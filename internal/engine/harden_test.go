@@ -3,10 +3,12 @@ package engine_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/store"
 )
 
 // A manager cannot demote an admin or the team's service manager: changing
@@ -72,5 +74,49 @@ func TestTeamDataStaysInTheTeamChannel(t *testing.T) {
 	}
 	if resp := do("test:D-ALICE", true, "alice", "capacity", "hours 2 late visit"); resp.Code != "" {
 		t.Fatalf("/capacity hours in a DM: %s %s", resp.Code, texts(resp))
+	}
+}
+
+// groupCounter is the store as the engine sees it, counting the actions
+// that join a shared commit.
+type groupCounter struct {
+	*store.DB
+	n atomic.Int32
+}
+
+func (g *groupCounter) Group(fn func(domain.Tx) error) error {
+	g.n.Add(1)
+	return g.DB.Group(fn)
+}
+
+// A refused write is decided on a read: it never joins (and so never rolls
+// back) the commit other people's actions share.
+func TestRefusalsDoNotJoinTheGroupCommit(t *testing.T) {
+	f := matrixFixture(t)
+	g := &groupCounter{DB: f.st}
+	pol := domain.DefaultPolicy()
+	eng := engine.New(g, &pol, f.eng.Prompts(), f.eng.Location(), []domain.PersonID{"test:admin"})
+	do := func(as, command, text string) engine.Response {
+		return eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: north, Caller: domain.PersonID("test:" + as), Command: command, Text: text})
+	}
+	for _, tc := range []struct{ as, command, text string }{
+		{"stranger", "capacity", "hours 2"},
+		{"meg", "capacity", "hours 2"}, // managers carry no caseload
+		{"alice", "allocate", "C-1 <@bo>"},
+		{"meg", "caseload", "case close C-404"},
+		{"meg", "allocate", "C-1 <@nobody>"},
+	} {
+		if resp := do(tc.as, tc.command, tc.text); resp.Code == "" {
+			t.Fatalf("/%s %s as %s was not refused", tc.command, tc.text, tc.as)
+		}
+	}
+	if n := g.n.Load(); n != 0 {
+		t.Fatalf("%d refused actions joined the group commit", n)
+	}
+	if resp := do("alice", "capacity", "hours 2 visit"); resp.Code != "" {
+		t.Fatal(texts(resp))
+	}
+	if n := g.n.Load(); n != 1 {
+		t.Fatalf("an accepted write joined the group commit %d times", n)
 	}
 }

@@ -1,0 +1,51 @@
+package discord_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/safeload/safeload/adapters/discord"
+	"github.com/safeload/safeload/adapters/discord/discordtest"
+)
+
+// countingReader counts how much of a body the server read.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// An interaction body bigger than Discord ever sends is refused before it
+// is read on, signed or not.
+func TestOversizedBodyRefusedBeforeReading(t *testing.T) {
+	h := &counting{}
+	f := newFixture(t, func(c *discord.Config) { c.Handler = h })
+	ts := strconv.FormatInt(f.clock.Now().Unix(), 10)
+	big := bytes.Repeat([]byte("x"), 4<<20)
+	for name, length := range map[string]int64{"declared": int64(len(big)), "chunked": -1} {
+		t.Run(name, func(t *testing.T) {
+			req := discordtest.SignedRequest(f.http.URL, f.key, ts, big)
+			body := &countingReader{r: bytes.NewReader(big)}
+			req.Body = io.NopCloser(body)
+			req.ContentLength = length
+			status, _ := f.do(req)
+			if status != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d, want 413", status)
+			}
+			if body.n > 1<<20 {
+				t.Fatalf("the server read %d bytes of a refused body", body.n)
+			}
+		})
+	}
+	if h.n.Load() != 0 {
+		t.Fatal("an oversized body reached the engine")
+	}
+}
