@@ -73,8 +73,9 @@ type Adapter struct {
 }
 
 var (
-	_ http.Handler    = (*Adapter)(nil)
-	_ delivery.Sender = (*Adapter)(nil)
+	_ http.Handler        = (*Adapter)(nil)
+	_ delivery.Sender     = (*Adapter)(nil)
+	_ delivery.PartSender = (*Adapter)(nil)
 )
 
 // followupTTL bounds a deferred answer: an interaction token lasts 15 minutes.

@@ -39,7 +39,37 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 	a.sendMu.Lock()
 	done := a.posted[key]
 	a.sendMu.Unlock()
+	err = a.sendFrom(ctx, id, msg, outs, done, func(n int) error {
+		a.sendMu.Lock()
+		a.posted[key] = n
+		a.sendMu.Unlock()
+		return nil
+	})
+	a.sendMu.Lock()
+	if err == nil || delivery.IsPermanent(err) {
+		delete(a.posted, key)
+	}
+	a.sendMu.Unlock()
+	return err
+}
 
+// SendParts is Send for the outbox loop, which keeps the count of parts
+// posted in the store: a restart carries on where the last run stopped.
+func (a *Adapter) SendParts(ctx context.Context, dest string, msg domain.Message, skip int, posted func(int) error) error {
+	id, ok := strings.CutPrefix(dest, platform+":")
+	if !ok || id == "" {
+		return delivery.Permanent(fmt.Errorf("discord: %q is not a Discord destination", dest))
+	}
+	outs, err := a.render.Render(msg)
+	if err != nil {
+		return delivery.Permanent(err)
+	}
+	return a.sendFrom(ctx, id, msg, outs, skip, posted)
+}
+
+// sendFrom posts outs[done:] to id, calling posted after each part.
+func (a *Adapter) sendFrom(ctx context.Context, id string, msg domain.Message, outs []Outgoing, done int, posted func(int) error) error {
+	var err error
 	channel, dm := id, msg.Audience == domain.ToPerson
 	if dm {
 		if channel, err = a.dmChannel(ctx, id); err != nil {
@@ -63,20 +93,12 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 			}
 		}
 		if err != nil {
-			cerr := classify(err)
-			a.sendMu.Lock()
-			if delivery.IsPermanent(cerr) {
-				delete(a.posted, key)
-			} else if i > 0 {
-				a.posted[key] = i
-			}
-			a.sendMu.Unlock()
-			return cerr
+			return classify(err)
+		}
+		if err := posted(i + 1); err != nil {
+			return err
 		}
 	}
-	a.sendMu.Lock()
-	delete(a.posted, key)
-	a.sendMu.Unlock()
 	return nil
 }
 

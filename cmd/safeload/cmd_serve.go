@@ -65,6 +65,7 @@ func (c *cli) runServe(args []string) int {
 	// The outbox: every message for someone other than the caller.
 	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: log.WithField("component", "delivery"),
 		Senders: map[string]delivery.Sender{}, Admins: a.engine.Admins,
+		MaxWait: time.Duration(a.cfg.Policy.RetryAfterMaxMinutes) * time.Minute,
 		Notice: func(it *domain.OutboxItem, err error) domain.Message {
 			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
 		}}
@@ -76,7 +77,7 @@ func (c *cli) runServe(args []string) int {
 	loop.Observe = a.metrics.Delivered
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", a.healthz(platforms))
+	mux.Handle("GET /healthz", a.healthz(platforms, loop))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	for _, p := range platforms {
 		for path, h := range p.routes {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/store"
@@ -84,5 +87,36 @@ func TestAdminSocketRemovesOnlyAStaleSocket(t *testing.T) {
 	startServe(t, map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0", "SAFELOAD_ADMIN_SOCKET": sock})
 	if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("serve did not take over the stale socket: %v", err)
+	}
+}
+
+// A message waiting longer than the policy allows makes /healthz degraded,
+// with the reason.
+func TestHealthzDegradedWhenTheOutboxIsStale(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(func(tx domain.Tx) error {
+		return tx.Enqueue(&domain.OutboxItem{Dest: "slack:C1", CreatedAt: time.Now().Add(-2 * time.Hour),
+			NextTry: time.Now().Add(9 * time.Minute), Message: domain.Message{Text: "late"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	s := startServe(t, map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0"})
+	resp, err := http.Get(s.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || h.Status != "degraded" || len(h.Degraded) != 1 || h.OutboxDepth != 1 {
+		t.Fatalf("healthz = %d %+v", resp.StatusCode, h)
 	}
 }

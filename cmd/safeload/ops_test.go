@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
+	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/store"
 )
@@ -293,7 +294,7 @@ func TestHealthzIs503WhenAPlatformIsDown(t *testing.T) {
 	}
 	defer a.Close()
 	up := true
-	h := a.healthz([]*platform{{name: "slack", connected: func() bool { return up }}})
+	h := a.healthz([]*platform{{name: "slack", connected: func() bool { return up }}}, &delivery.Loop{Store: a.store})
 	for _, tc := range []struct {
 		up   bool
 		want int

@@ -52,6 +52,13 @@ type Policy struct {
 	ASYEHighRisk    bool     `yaml:"asye_high_risk" json:"asye_high_risk"`
 
 	BankHolidays []Date `yaml:"bank_holidays" json:"bank_holidays"`
+
+	// RetryAfterMaxMinutes caps the wait a chat platform may ask for before
+	// a message is tried again (a 429's Retry-After); OutboxStaleMinutes is
+	// the age of the oldest undelivered message at which /healthz reports
+	// delivery as degraded.
+	RetryAfterMaxMinutes int `yaml:"retry_after_max_minutes" json:"retry_after_max_minutes"`
+	OutboxStaleMinutes   int `yaml:"outbox_stale_minutes" json:"outbox_stale_minutes"`
 }
 
 // CaseType is one kind of case and its base points.
@@ -108,6 +115,8 @@ func DefaultPolicy() Policy {
 		ProposalWorkingDays:     1,
 		HighRiskTypes:           []string{"proceedings"},
 		HighRiskFactors:         []string{"high_risk"},
+		RetryAfterMaxMinutes:    10,
+		OutboxStaleMinutes:      30,
 	}
 }
 
@@ -157,6 +166,10 @@ func (p *Policy) Validate() error {
 		return bad("high_risk_wait_working_days", "must be at least 1")
 	case p.ProposalWorkingDays <= 0:
 		return bad("proposal_working_days", "must be at least 1")
+	case p.RetryAfterMaxMinutes < 1 || p.RetryAfterMaxMinutes > 24*60:
+		return bad("retry_after_max_minutes", "must be from 1 to 1440 (a day)")
+	case p.OutboxStaleMinutes < 1 || p.OutboxStaleMinutes > 7*24*60:
+		return bad("outbox_stale_minutes", "must be from 1 to 10080 (a week)")
 	}
 	for _, name := range sortedKeys(p.CaseTypes) {
 		if !validWord(name) {

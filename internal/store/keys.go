@@ -29,6 +29,9 @@ import (
 //	pending     seq → nothing (proposals awaiting an answer)
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
+//	outboxdue   next try (timeKey) seq → nothing: waiting items by when
+//	            they are due (since schema 3)
+//	outboxlive  seq → nothing: waiting (not failed) items (since schema 3)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
 //
 // Sequences are bbolt's NextSequence as 8-byte big-endian, so keys sort in
@@ -45,6 +48,8 @@ var (
 	bucketPending     = []byte("pending")
 	bucketConcerns    = []byte("concerns")
 	bucketOutbox      = []byte("outbox")
+	bucketOutboxDue   = []byte("outboxdue")
+	bucketOutboxLive  = []byte("outboxlive")
 	bucketState       = []byte("state")
 
 	subMembers = []byte("members")
@@ -55,6 +60,8 @@ var (
 	subHoursBy = []byte("hoursby")
 
 	keySchema = []byte("schema")
+	// keyOutboxDepth counts the waiting outbox items (since schema 3).
+	keyOutboxDepth = []byte("outboxdepth")
 
 	// auditGlobal holds entries that belong to no team (e.g. admin grants).
 	auditGlobal = "_"
@@ -63,6 +70,7 @@ var (
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState,
+	bucketOutboxDue, bucketOutboxLive,
 }
 
 var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy}
@@ -148,6 +156,9 @@ func checkRecords(tx *bolt.Tx) []error {
 	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState} {
 		each(string(name), tx.Bucket(name))
 	}
+	if schemaOf(tx) >= 3 {
+		errs = append(errs, checkOutboxIndex(tx)...)
+	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
 		_ = td.ForEachBucket(func(team []byte) error {
 			tb := td.Bucket(team)
@@ -229,4 +240,9 @@ func checkHoursIndex(team []byte, tb *bolt.Bucket) []error {
 		return nil
 	})
 	return errs
+}
+
+// outboxDueKey orders waiting outbox items by when they are next due.
+func outboxDueKey(next time.Time, seq uint64) []byte {
+	return append(timeKey(next), itob(seq)...)
 }

@@ -21,7 +21,7 @@ import (
 
 // SchemaVersion is the layout this code writes. Open migrates older files
 // forward with the functions in migrations.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[i] moves a store from version i to i+1, inside one transaction.
 // Version 0 is a new, empty file.
@@ -33,6 +33,7 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return indexHours(tx)
 	},
+	2: indexOutboxAll,
 }
 
 // indexHours (1 → 2) lists every team's hours entries in the team's index
@@ -314,21 +315,9 @@ func (db *DB) Stats() (Stats, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		s.SizeBytes = tx.Size()
 		s.Teams = tx.Bucket(bucketTeams).Stats().KeyN
-		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var it domain.OutboxItem
-			if err := decode(v, &it); err != nil {
-				return err
-			}
-			if it.Failed {
-				continue
-			}
-			s.OutboxDepth++
-			if s.OutboxOldest.IsZero() || it.CreatedAt.Before(s.OutboxOldest) {
-				s.OutboxOldest = it.CreatedAt
-			}
-		}
-		return nil
+		var err error
+		s.OutboxDepth, s.OutboxOldest, err = outboxStats(tx)
+		return err
 	})
 	return s, err
 }
