@@ -2,10 +2,12 @@ package discord_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/safeload/safeload/adapters/discord"
@@ -49,5 +51,22 @@ func TestOversizedBodyRefusedBeforeReading(t *testing.T) {
 	}
 	if h.n.Load() != 0 {
 		t.Fatal("an oversized body reached the engine")
+	}
+}
+
+// A masked link typed by a person (in a concern, say) reaches Discord as
+// the characters typed, not as a link that hides where it goes.
+func TestMaskedLinksInTextAreNotLinks(t *testing.T) {
+	f := newFixture(t)
+	f.enqueue(t, channelItem("Concern: [the rota](https://evil.example/x) is too much"))
+	if _, err := f.loop().RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := f.messages()
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	if c := got[0].Payload.Content; !strings.Contains(c, `\[the rota\]\(https://evil.example/x\)`) {
+		t.Fatalf("content %q still has a masked link", c)
 	}
 }

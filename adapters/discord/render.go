@@ -95,6 +95,7 @@ var mentionRE = regexp.MustCompile(`<@([a-z]+):([^>\s]+)>`)
 // discordText rewrites the engine's platform-neutral mentions: "<@discord:1>"
 // becomes Discord's "<@1>"; a person of another platform is shown by ID.
 func discordText(s string) string {
+	s = unmask(s)
 	if !strings.Contains(s, "<@") {
 		return s
 	}
@@ -104,6 +105,23 @@ func discordText(s string) string {
 			return "<@" + sub[2] + ">"
 		}
 		return "@" + sub[1] + ":" + sub[2]
+	})
+}
+
+// maskedLinkRE finds Discord's masked links, [text](url). safeload's own
+// sentences never use them, so any there is in what a person typed (a
+// concern, a reason, a name) and must not become a link that hides where
+// it goes.
+var maskedLinkRE = regexp.MustCompile(`\[([^\]\n]*)\]\(\s*<?([^)\n]*)\)`)
+
+// unmask shows a masked link as the characters typed.
+func unmask(s string) string {
+	if !strings.Contains(s, "](") {
+		return s
+	}
+	return maskedLinkRE.ReplaceAllStringFunc(s, func(m string) string {
+		r := strings.NewReplacer("[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`)
+		return r.Replace(m)
 	})
 }
 

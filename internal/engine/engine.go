@@ -112,6 +112,9 @@ func data(kv ...any) map[string]any {
 // malformed command cannot change anything; a refusal rolls its
 // transaction back, so it cannot either.
 func (e *Engine) Handle(ctx context.Context, req Request) Response {
+	if domain.NameProblem(req.CallerName) != "" {
+		req.CallerName = "" // a display name no import would take is not kept
+	}
 	var c *cmd
 	var err error
 	if req.Action != "" {

@@ -120,3 +120,45 @@ func TestRefusalsDoNotJoinTheGroupCommit(t *testing.T) {
 		t.Fatalf("an accepted write joined the group commit %d times", n)
 	}
 }
+
+// Bad input is refused with a clear reason and changes nothing: overlong
+// texts, names with control characters, numbers that are not numbers or
+// are too small to mean anything, people of another platform.
+func TestBadInputRefusedWithReason(t *testing.T) {
+	f := matrixFixture(t)
+	for _, tc := range []struct{ as, command, text, want string }{
+		{"alice", "capacity", "concern " + strings.Repeat("too much ", 300), "2,000"},
+		{"alice", "allocate", "decline C-3 " + strings.Repeat("x", 2001), "2,000"},
+		{"alice", "capacity", "concern bell\x07", "control characters"},
+		{"meg", "caseload", "add <@ann|Ann\x1b[31mLee> practitioner", "control characters"},
+		{"meg", "caseload", "add <@ann|" + strings.Repeat("A", 5000) + "> practitioner", "too long"},
+		{"meg", "caseload", "add <@ann|Ann> practitioner fte=nan", "FTE"},
+		{"meg", "caseload", "add <@ann|Ann> practitioner fte=1e-300", "FTE"},
+		{"alice", "capacity", "hours 1e-320", "0.1"},
+		{"alice", "capacity", "hours nan", ""},
+		{"meg", "allocate", "C-1 <@x:1>", "another chat platform"},
+		{"meg", "caseload", "case add SMITH1 cin", "looks like a name"},
+		{"meg", "caseload", "case add JS-1990-01-02 cin", "date"},
+		{"meg", "caseload", "case add NHS-4857773456 cin", "NHS number"},
+		{"admin", "caseload", "setup Evil\x00Team", "control characters"},
+	} {
+		before := fileHash(t, f)
+		resp := f.do(t, tc.as, tc.command, tc.text)
+		if resp.Code != domain.EINVALID {
+			t.Errorf("/%s %.60q: code %q, want EINVALID: %s", tc.command, tc.text, resp.Code, texts(resp))
+			continue
+		}
+		if !strings.Contains(texts(resp), tc.want) {
+			t.Errorf("/%s %.60q: reason %q does not say %q", tc.command, tc.text, texts(resp), tc.want)
+		}
+		if fileHash(t, f) != before {
+			t.Errorf("/%s %.60q changed the store", tc.command, tc.text)
+		}
+	}
+	// A display name no import would take is not stored either.
+	resp := f.eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: north, Caller: "test:newbie",
+		CallerName: "New\x00bie", Command: "capacity"})
+	if strings.Contains(texts(resp), "\x00") {
+		t.Fatalf("the caller's name came back with a NUL: %q", texts(resp))
+	}
+}
