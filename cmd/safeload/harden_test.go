@@ -120,3 +120,24 @@ func TestHealthzDegradedWhenTheOutboxIsStale(t *testing.T) {
 		t.Fatalf("healthz = %d %+v", resp.StatusCode, h)
 	}
 }
+
+// A truncated store is reported as damaged with exit 1, never a panic.
+func TestCheckTruncatedFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	seedStore(t, db)
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{100, 4096, 8192, 12288} {
+		cut := filepath.Join(dir, "cut.db")
+		if err := os.WriteFile(cut, b[:n], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, code := safeload(t, "", nil, "check", cut)
+		if code != 1 || strings.Contains(errOut, "panic") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Fatalf("check of a file cut at %d bytes: exit %d, %q", n, code, errOut)
+		}
+	}
+}

@@ -130,16 +130,27 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: b, clock: opt.Clock, path: path}
-	if !opt.ReadOnly {
-		if err := db.migrate(); err != nil {
-			_ = b.Close()
-			return nil, err
-		}
-	} else if err := db.checkVersion(); err != nil {
+	first := db.migrate
+	if opt.ReadOnly {
+		first = db.checkVersion
+	}
+	if err := damaged(path, first); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// damaged runs the first read of a file, turning bbolt's panic (or a fault)
+// on a damaged or truncated file into an error that says so.
+func damaged(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store %s is damaged (truncated or overwritten?): %v; restore it from a backup", path, r)
+		}
+	}()
+	return fn()
 }
 
 func (db *DB) checkVersion() error {
@@ -281,6 +292,9 @@ func (db *DB) Check() []error {
 				errs = append(errs, fmt.Errorf("reading the records stopped at a damaged page: %v", r))
 			}
 		}()
+		if fi, err := os.Stat(db.path); err == nil && fi.Size() < tx.Size() {
+			errs = append(errs, fmt.Errorf("the file is %d bytes but the store needs %d: it was truncated", fi.Size(), tx.Size()))
+		}
 		for e := range tx.Check() {
 			errs = append(errs, e)
 		}
