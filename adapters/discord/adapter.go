@@ -225,18 +225,10 @@ func (a *Adapter) answer(ctx context.Context, in *discordgo.Interaction) (*disco
 	// The handler logs and counts each request (cmd wraps the engine);
 	// the adapter logs only what is its own doing.
 	log := a.log.WithFields(logrus.Fields{"interaction": in.ID, "user": string(req.Caller)})
-	done := make(chan engine.Response, 1)
-	// The engine finishes even if Discord hangs up: its work is one
-	// transaction, and a deferred answer still needs its result.
-	ectx := context.WithoutCancel(ctx)
-	go func() { done <- a.handle(ectx, req) }()
 	button := in.Type == discordgo.InteractionMessageComponent
-	timer := time.NewTimer(a.cfg.Deadline)
-	defer timer.Stop()
-	select {
-	case resp := <-done:
+	resp, inTime, done := engine.AnswerWithin(ctx, a.cfg.Handler, req, a.cfg.Deadline)
+	if inTime {
 		return a.respond(in, resp, button)
-	case <-timer.C:
 	}
 	// Too slow for Discord's 3 seconds: acknowledge now, answer later. A
 	// command is deferred privately, so a refusal never shows in the
@@ -257,20 +249,6 @@ func (a *Adapter) answer(ctx context.Context, in *discordgo.Interaction) (*disco
 		}
 		a.followDeferred(ctx, in, resp, button)
 	}
-}
-
-// handle runs the engine. It runs outside the HTTP handler's goroutine,
-// where a panic would take the whole server down: one becomes an internal
-// error for this request only.
-func (a *Adapter) handle(ctx context.Context, req engine.Request) (resp engine.Response) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.WithFields(logrus.Fields{"interaction": req.InteractionID, "panic": p}).Error("engine panicked")
-			resp = engine.Response{Code: domain.EINTERNAL, Messages: []domain.Message{{Audience: domain.ToCaller,
-				Text: a.say("error.internal", "Something went wrong on our side, and nothing was changed.", nil)}}}
-		}
-	}()
-	return a.cfg.Handler.Handle(ctx, req)
 }
 
 // request reads who, where and what from an interaction. A refusal is the

@@ -483,10 +483,16 @@ func TestInteractionJSONIsWhatDiscordSends(t *testing.T) {
 }
 
 func TestEnginePanicIsAnInternalError(t *testing.T) {
-	h := handlerFunc(func(context.Context, engine.Request) engine.Response { panic("boom") })
-	f := newFixture(t, func(c *discord.Config) { c.Handler = h })
+	f := newFixture(t)
+	f.eng.Digest = func(domain.Tx, *domain.Team, time.Time) ([]domain.Message, error) { panic("boom") }
 	id, token := f.next()
-	resp, _ := f.interact(discordtest.SlashCommand(id, appID, token, guild, people["meg"], "caseload", "board", nil), token)
+	resp, _ := f.interact(discordtest.SlashCommand(id, appID, token, guild, people["admin"], "caseload", "setup",
+		[]discordtest.Option{{Name: "name", Type: 3, Value: "North"}}), token)
+	if resp.Type != 4 {
+		t.Fatalf("setup: %+v", resp)
+	}
+	id, token = f.next()
+	resp, _ = f.interact(discordtest.SlashCommand(id, appID, token, guild, people["admin"], "caseload", "digest", nil), token)
 	if resp.Type != 4 || resp.Data.Flags != discordtest.Ephemeral || !strings.Contains(resp.Data.Content, "went wrong") {
 		t.Fatalf("got %+v", resp)
 	}

@@ -102,13 +102,10 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.WebhookMessage, then func()) {
 	start := time.Now()
 	ctx = context.WithoutCancel(ctx) // the work outlives the HTTP request
-	done := make(chan engine.Response, 1)
-	go func() { done <- a.cfg.Handler.Handle(ctx, in.req) }()
-	timer := time.NewTimer(a.cfg.AnswerWithin)
-	defer timer.Stop()
 	a.inflight.Add(1)
-	select {
-	case resp := <-done:
+	resp, inTime, done := engine.AnswerWithin(ctx, a.cfg.Handler, in.req, a.cfg.AnswerWithin)
+	switch {
+	case inTime:
 		a.logResponse(in, resp, start, false)
 		outs := a.outs(resp)
 		if len(outs) > 0 && !in.button && !outs[0].Replace && outs[0].Audience != domain.ToPerson {
@@ -120,7 +117,7 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.Webho
 			defer a.inflight.Done()
 			a.followUp(ctx, in, outs)
 		}
-	case <-timer.C:
+	default:
 		if !in.button {
 			first = &slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral, Text: a.cfg.Prompts.Say("slack.working", nil)}
 		}

@@ -29,8 +29,12 @@ type platform struct {
 	connected func() bool
 }
 
-// shutdownGrace bounds how long requests in flight may take to finish.
-const shutdownGrace = 8 * time.Second
+// stopWithin is the one deadline of a stop (SIGTERM): requests in flight,
+// answers still being finished, delivery, the scheduler and the admin
+// socket all end within it, under the README's 10 s and systemd's
+// TimeoutStopSec. What is not done by then stays in the store (the outbox,
+// the clocks) for the next start.
+const stopWithin = 9 * time.Second
 
 func (c *cli) runServe(args []string) int {
 	if len(args) > 0 {
@@ -137,13 +141,36 @@ func (c *cli) runServe(args []string) int {
 	case <-c.ctx.Done():
 	}
 	log.Info("stopping: finishing requests in flight")
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	if !stop(log, srv, cancel, &wg, stopWithin) {
+		log.Warn("stopped at the deadline with work still running; it is in the store for the next start")
+		return exitOK
+	}
+	log.Info("stopped; undelivered messages stay in the outbox for the next start")
+	return exitOK
+}
+
+// stop ends serve within one deadline: the HTTP server gets half of it to
+// finish the requests in flight, then the background work (platform
+// connections and answers still being finished, delivery, scheduler, admin
+// socket) is cancelled and waited for until the deadline. It reports
+// whether everything finished in time.
+func stop(log logrus.FieldLogger, srv *http.Server, cancel context.CancelFunc, wg *sync.WaitGroup, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	sctx, scancel := context.WithDeadline(context.Background(), deadline.Add(-within/2))
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.WithError(err).Warn("requests still in flight at shutdown")
+		_ = srv.Close()
 	}
 	cancel()
-	wg.Wait()
-	log.Info("stopped; undelivered messages stay in the outbox for the next start")
-	return exitOK
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }

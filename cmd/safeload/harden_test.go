@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/store"
@@ -139,5 +142,30 @@ func TestCheckTruncatedFile(t *testing.T) {
 		if code != 1 || strings.Contains(errOut, "panic") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
 			t.Fatalf("check of a file cut at %d bytes: exit %d, %q", n, code, errOut)
 		}
+	}
+}
+
+// Stopping is bounded by one deadline, whatever hangs: a request that never
+// ends and background work that never returns.
+func TestStopHasOneDeadline(t *testing.T) {
+	hang := make(chan struct{})
+	defer close(hang)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang })}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	go func() { _, _ = http.Get("http://" + ln.Addr().String()) }()
+	var wg sync.WaitGroup
+	wg.Add(1) // background work that ignores its context
+	defer wg.Done()
+	time.Sleep(50 * time.Millisecond) // let the request reach the handler
+	start := time.Now()
+	if stop(logrus.New(), srv, func() {}, &wg, 400*time.Millisecond) {
+		t.Fatal("stop reported success with work still running")
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("stop took %s, deadline 400ms", took)
 	}
 }

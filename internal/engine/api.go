@@ -53,6 +53,9 @@ type Response struct {
 	Err error
 	// Team is the team the request was about, when known (for logs).
 	Team string
+	// Panicked is true when handling the request panicked (Err has the
+	// stack); the caller got a private internal-error answer.
+	Panicked bool
 }
 
 // Handler is what every adapter calls. *Engine implements it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +112,12 @@ func data(kv ...any) map[string]any {
 // Handle runs one request. Parsing happens before any store access, so a
 // malformed command cannot change anything; a refusal rolls its
 // transaction back, so it cannot either.
-func (e *Engine) Handle(ctx context.Context, req Request) Response {
+func (e *Engine) Handle(ctx context.Context, req Request) (resp Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp = e.refusal(req, resp.Name, &domain.PanicError{Value: p, Stack: debug.Stack()}, resp.Team)
+		}
+	}()
 	if domain.NameProblem(req.CallerName) != "" {
 		req.CallerName = "" // a display name no import would take is not kept
 	}
@@ -193,6 +199,8 @@ func (e *Engine) refusal(req Request, name string, err error, team string) Respo
 	if code == domain.EINTERNAL {
 		resp.Err = err
 		resp.Messages[0].Text = e.say("error.internal")
+		var pe *domain.PanicError
+		resp.Panicked = errors.As(err, &pe)
 	}
 	return resp
 }

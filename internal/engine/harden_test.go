@@ -162,3 +162,26 @@ func TestBadInputRefusedWithReason(t *testing.T) {
 		t.Fatalf("the caller's name came back with a NUL: %q", texts(resp))
 	}
 }
+
+// panicky is a store whose reads panic, as a bug deep in a command would.
+type panicky struct{ *store.DB }
+
+func (p panicky) View(fn func(domain.Tx) error) error {
+	return p.DB.View(func(domain.Tx) error { panic("boom") })
+}
+
+// A panic while handling a request is caught at the engine's entry: the
+// caller gets a private internal-error answer, and the panic is marked so
+// the log has its stack and /metrics counts it.
+func TestPanicIsAnsweredNotFatal(t *testing.T) {
+	f := matrixFixture(t)
+	pol := domain.DefaultPolicy()
+	eng := engine.New(panicky{f.st}, &pol, f.eng.Prompts(), f.eng.Location(), nil)
+	resp := eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: north, Caller: "test:meg", Command: "caseload", Text: "board"})
+	if resp.Code != domain.EINTERNAL || !resp.Panicked || resp.Err == nil || !strings.Contains(resp.Err.Error(), "boom") {
+		t.Fatalf("got %+v", resp)
+	}
+	if len(resp.Messages) != 1 || resp.Messages[0].Audience != domain.ToCaller || strings.Contains(texts(resp), "boom") {
+		t.Fatalf("answer %+v", resp.Messages)
+	}
+}

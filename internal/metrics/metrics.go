@@ -22,6 +22,7 @@ type Metrics struct {
 	Latency     *prometheus.HistogramVec
 	Deliveries  *prometheus.CounterVec
 	Escalations *prometheus.CounterVec
+	Panics      prometheus.Counter
 }
 
 // New registers every metric, plus the store's figures read at scrape time.
@@ -41,8 +42,11 @@ func New(st Source) *Metrics {
 		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "safeload_escalations_total", Help: "Escalations and reminders fired, by kind.",
 		}, []string{"kind"}),
+		Panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "safeload_panics_total", Help: "Requests whose handling panicked (answered as an internal error; the stack is in the log).",
+		}),
 	}
-	m.Registry.MustRegister(m.Commands, m.Latency, m.Deliveries, m.Escalations)
+	m.Registry.MustRegister(m.Commands, m.Latency, m.Deliveries, m.Escalations, m.Panics)
 	if st != nil {
 		m.Registry.MustRegister(&storeCollector{src: st})
 	}
@@ -86,6 +90,9 @@ func (h *Handler) Handle(ctx context.Context, req engine.Request) engine.Respons
 	if h.Metrics != nil {
 		h.Metrics.Commands.WithLabelValues(name, outcome).Inc()
 		h.Metrics.Latency.WithLabelValues(req.Platform).Observe(elapsed.Seconds())
+		if resp.Panicked {
+			h.Metrics.Panics.Inc()
+		}
 	}
 	if h.Log != nil {
 		id := req.InteractionID
@@ -99,7 +106,9 @@ func (h *Handler) Handle(ctx context.Context, req engine.Request) engine.Respons
 			"request_id": id, "platform": req.Platform, "team": resp.Team, "user": string(req.Caller),
 			"command": name, "outcome": outcome, "latency_ms": float64(elapsed.Microseconds()) / 1000,
 		})
-		if resp.Code == domain.EINTERNAL {
+		if resp.Panicked {
+			entry.WithError(resp.Err).Error("request panicked")
+		} else if resp.Code == domain.EINTERNAL {
 			entry.WithError(resp.Err).Error("request failed")
 		} else {
 			entry.Info("request")
