@@ -17,6 +17,7 @@ import (
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/prompts"
 )
@@ -67,6 +68,9 @@ type Adapter struct {
 	sendMu sync.Mutex
 	dms    map[string]string // user ID → DM channel ID
 	posted map[string]int    // outbox message key → Discord messages already posted
+
+	// replays drops an interaction seen before (by its id).
+	replays replay.Guard
 
 	gwMu      sync.Mutex
 	connected bool
@@ -221,6 +225,12 @@ func (a *Adapter) answer(ctx context.Context, in *discordgo.Interaction) (*disco
 	req, refusal := a.request(in)
 	if refusal != "" {
 		return a.privateText(refusal), nil
+	}
+	if !a.replays.First(in.ID, a.cfg.Clock.Now()) {
+		// A signed interaction sent again within its signature's five
+		// minutes: answered, and nothing runs twice.
+		a.log.WithField("interaction", in.ID).Warn("repeated interaction dropped")
+		return a.privateText(a.say("discord.replay", "That request was already handled.", nil)), nil
 	}
 	// The handler logs and counts each request (cmd wraps the engine);
 	// the adapter logs only what is its own doing.

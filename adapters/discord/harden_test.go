@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeload/safeload/adapters/discord"
 	"github.com/safeload/safeload/adapters/discord/discordtest"
@@ -68,5 +69,20 @@ func TestMaskedLinksInTextAreNotLinks(t *testing.T) {
 	}
 	if c := got[0].Payload.Content; !strings.Contains(c, `\[the rota\]\(https://evil.example/x\)`) {
 		t.Fatalf("content %q still has a masked link", c)
+	}
+}
+
+// A signed interaction sent again within its five minutes runs once.
+func TestReplayedInteractionRunsOnce(t *testing.T) {
+	h := &counting{}
+	f := newFixture(t, func(c *discord.Config) { c.Handler = h })
+	id, token := f.next()
+	body := discordtest.SlashCommand(id, appID, token, guild, people["alice"], "capacity", "show", nil)
+	for i := 0; i < 3; i++ {
+		f.interact(body, token)
+		f.clock.Advance(time.Minute)
+	}
+	if n := h.n.Load(); n != 1 {
+		t.Fatalf("the interaction ran %d times", n)
 	}
 }

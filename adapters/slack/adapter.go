@@ -14,6 +14,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/prompts"
 )
@@ -56,6 +57,8 @@ type Adapter struct {
 	sender *Sender
 
 	inflight  sync.WaitGroup
+	// replays drops a signed request seen before (by trigger_id).
+	replays replay.Guard
 	connected atomic.Bool
 }
 

@@ -101,6 +101,12 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 // immediate answer is on its way, to send the rest.
 func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.WebhookMessage, then func()) {
 	start := time.Now()
+	if !a.replays.First(in.req.InteractionID, a.cfg.Clock.Now()) {
+		// A signed request sent again (a replay within the signature's
+		// five minutes): acknowledged, and nothing runs twice.
+		a.log.WithField("request_id", in.req.InteractionID).Warn("slack: repeated request dropped")
+		return nil, func() {}
+	}
 	ctx = context.WithoutCancel(ctx) // the work outlives the HTTP request
 	a.inflight.Add(1)
 	resp, inTime, done := engine.AnswerWithin(ctx, a.cfg.Handler, in.req, a.cfg.AnswerWithin)
