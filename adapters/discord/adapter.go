@@ -17,8 +17,8 @@ import (
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
-	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
 

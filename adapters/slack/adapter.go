@@ -14,8 +14,8 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/safeload/safeload/internal/clock"
-	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
 
@@ -56,9 +56,9 @@ type Adapter struct {
 	log    logrus.FieldLogger
 	sender *Sender
 
-	inflight  sync.WaitGroup
+	inflight sync.WaitGroup
 	// replays drops a signed request seen before (by trigger_id).
-	replays replay.Guard
+	replays   replay.Guard
 	connected atomic.Bool
 }
 
