@@ -18,6 +18,7 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/lograte"
 	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
@@ -71,6 +72,9 @@ type Adapter struct {
 
 	// replays drops an interaction seen before (by its id).
 	replays replay.Guard
+	// badSigs rate-limits the warning about refused signatures (Discord
+	// itself sends bad ones to check they are refused).
+	badSigs lograte.Limiter
 
 	gwMu      sync.Mutex
 	connected bool
@@ -151,12 +155,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ts := r.Header.Get("X-Signature-Timestamp")
 	if ts == "" || a.cfg.PublicKey == nil || !Verify(a.cfg.PublicKey, ts, body, r.Header.Get("X-Signature-Ed25519")) {
-		a.log.WithField("remote", r.RemoteAddr).Debug("interaction refused: bad signature")
+		if ok, n := a.badSigs.Allow(a.cfg.Clock.Now()); ok {
+			a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "suppressed": n}).Warn("interaction refused: bad signature")
+		}
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
 	if !fresh(ts, a.cfg.Clock.Now()) {
-		a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "timestamp": ts}).Warn("interaction refused: stale timestamp")
+		if ok, n := a.badSigs.Allow(a.cfg.Clock.Now()); ok {
+			a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "timestamp": ts, "suppressed": n}).Warn("interaction refused: stale timestamp")
+		}
 		http.Error(w, "stale request timestamp", http.StatusUnauthorized)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/lograte"
 	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
@@ -58,7 +59,9 @@ type Adapter struct {
 
 	inflight sync.WaitGroup
 	// replays drops a signed request seen before (by trigger_id).
-	replays   replay.Guard
+	replays replay.Guard
+	// badSigs rate-limits the warning about refused signatures.
+	badSigs   lograte.Limiter
 	connected atomic.Bool
 }
 

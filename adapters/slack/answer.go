@@ -3,6 +3,9 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -162,7 +165,7 @@ func (a *Adapter) followUp(ctx context.Context, in inbound, outs []outMsg) {
 			if err == nil {
 				continue
 			}
-			log.WithError(err).Warn("slack: response_url failed; answering through the Web API")
+			log.WithError(redactURL(err)).Warn("slack: response_url failed; answering through the Web API")
 		}
 		if err := a.viaAPI(ctx, in, o); err != nil {
 			log.WithError(err).Error("slack: could not send an answer")
@@ -205,4 +208,19 @@ func (a *Adapter) logResponse(in inbound, resp engine.Response, start time.Time,
 		return
 	}
 	e.Debug("slack: answered")
+}
+
+// redactURL keeps a response_url out of the log: it is a credential (it
+// posts into the channel for 30 minutes), and Go's HTTP errors quote the
+// URL they failed on. The host is enough to diagnose.
+func redactURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	host := "?"
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		host = u.Host
+	}
+	return fmt.Errorf("%s https://%s/…: %w", ue.Op, host, ue.Err)
 }

@@ -48,3 +48,27 @@ func TestReplayedCommandRunsOnce(t *testing.T) {
 		t.Fatal("the replays were not logged")
 	}
 }
+
+// A response_url is a credential: a failure to reach it is logged without
+// it. Bad signatures, which anyone can send, are logged once a minute.
+func TestLogsKeepCredentialsAndFloodsOut(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.AnswerWithin = time.Nanosecond }) // answered through response_url
+	hook := "http://127.0.0.1:1/commands/T0/123/secret-hook-token"
+	if code, _ := h.post(t, "/slack/commands", h.commandForm("slack:UALICE", "capacity", "", hook)); code != http.StatusOK {
+		t.Fatal(code)
+	}
+	h.ad.Wait()
+	if strings.Contains(h.logText(), "secret-hook-token") {
+		t.Fatalf("the response_url reached the log:\n%s", h.logText())
+	}
+	body := h.commandForm("slack:UALICE", "capacity", "", "")
+	for i := 0; i < 50; i++ {
+		headers := fakeslack.SignedHeaders("wrong-secret", h.clock.Now(), body)
+		if code, _ := h.postWith(t, "/slack/commands", body, headers); code != http.StatusUnauthorized {
+			t.Fatalf("bad signature answered %d", code)
+		}
+	}
+	if n := strings.Count(h.logText(), "badly signed request refused"); n != 1 {
+		t.Fatalf("%d warnings for 50 bad signatures, want 1", n)
+	}
+}

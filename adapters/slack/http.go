@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/sirupsen/logrus"
 	slackgo "github.com/slack-go/slack"
 )
 
@@ -94,8 +95,13 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 	})
 }
 
+// refuse answers 401. Anyone can send bad signatures, so the warning is
+// logged at most once a minute, with how many were left out.
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, why error) {
-	a.log.WithField("path", r.URL.Path).WithField("reason", why.Error()).Warn("slack: unsigned or badly signed request refused")
+	if ok, n := a.badSigs.Allow(a.cfg.Clock.Now()); ok {
+		a.log.WithFields(logrus.Fields{"path": r.URL.Path, "reason": why.Error(), "suppressed": n}).
+			Warn("slack: unsigned or badly signed request refused")
+	}
 	http.Error(w, "invalid signature", http.StatusUnauthorized)
 }
 

@@ -52,7 +52,7 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	eng := engine.New(st, &cfg.Policy, p, cfg.TZ, cfg.Admins)
 	eng.AckWithin = cfg.AckWithin
 	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng, out: c.stdout}
-	a.metrics = metrics.New(storeSource{a})
+	a.metrics = metrics.New(storeSource{a}, metrics.Options{PerTeam: cfg.MetricsTeams})
 	a.handler = &metrics.Handler{Next: eng, Metrics: a.metrics, Log: a.log.WithField("component", "engine")}
 	wireDigest(a)
 	return a, nil

@@ -29,6 +29,9 @@ type Config struct {
 	LogFormat     string
 	LogLevel      logrus.Level
 	AdminSocket   string
+	// MetricsTeams labels /metrics' RAG counts by team (off: /metrics has
+	// no authentication).
+	MetricsTeams bool
 
 	SlackBotToken      string
 	SlackSigningSecret string
@@ -136,6 +139,13 @@ func (c *cli) loadConfig() (*Config, error) {
 			return nil, &configError{"DISCORD_PUBLIC_KEY", "must be the application's Ed25519 public key in hex (64 hex digits)"}
 		}
 		cfg.DiscordPublicKey = key
+	}
+	switch v := strings.ToLower(env("SAFELOAD_METRICS_TEAMS", "")); v {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		cfg.MetricsTeams = true
+	default:
+		return nil, &configError{"SAFELOAD_METRICS_TEAMS", fmt.Sprintf("%q is not true or false", v)}
 	}
 	switch g := strings.ToLower(env("DISCORD_GATEWAY", "")); g {
 	case "", "0", "false", "no":

@@ -169,3 +169,36 @@ func TestStopHasOneDeadline(t *testing.T) {
 		t.Fatalf("stop took %s, deadline 400ms", took)
 	}
 }
+
+// /metrics has no authentication: team slugs stay out of it unless the
+// operator asks for them; the Go and process collectors are there.
+func TestMetricsKeepTeamsOutByDefault(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	seedStore(t, db) // team "north"
+	for _, perTeam := range []bool{false, true} {
+		env := map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0", "SAFELOAD_ADMIN_SOCKET": filepath.Join(dir, "a.sock")}
+		if perTeam {
+			env["SAFELOAD_METRICS_TEAMS"] = "true"
+		}
+		s := startServe(t, env)
+		fams := scrape(t, s.url)
+		withTeam := 0
+		for _, smp := range fams["safeload_members"].samples {
+			if smp.labels["team"] != "" {
+				withTeam++
+			}
+		}
+		if perTeam != (withTeam > 0) {
+			t.Errorf("SAFELOAD_METRICS_TEAMS=%v: %d samples name a team", perTeam, withTeam)
+		}
+		for _, name := range []string{"go_goroutines", "process_cpu_seconds_total", "safeload_panics_total"} {
+			if _, ok := fams[name]; !ok {
+				t.Errorf("no %s in /metrics", name)
+			}
+		}
+		if s.stop(t) != 0 {
+			t.Fatal("serve did not stop cleanly")
+		}
+	}
+}

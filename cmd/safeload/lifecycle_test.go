@@ -42,7 +42,7 @@ func startServeProcess(t *testing.T, db string) *serveProcess {
 	p.cmd = exec.Command(os.Args[0], "serve")
 	p.cmd.Env = []string{"SAFELOAD_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "SAFELOAD_DB=" + db, "SAFELOAD_ADDR=" + addr,
 		"SAFELOAD_ADMINS=slack:UADMIN", "SLACK_BOT_TOKEN=xoxb-life", "SLACK_SIGNING_SECRET=" + p.secret,
-		"SLACK_API_URL=" + fake.APIURL(), "SAFELOAD_LOG_LEVEL=warning"}
+		"SLACK_API_URL=" + fake.APIURL(), "SAFELOAD_LOG_LEVEL=warning", "SAFELOAD_METRICS_TEAMS=true"}
 	p.cmd.Env = append(p.cmd.Env, coverEnv(t)...)
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/domain"
@@ -25,8 +26,19 @@ type Metrics struct {
 	Panics      prometheus.Counter
 }
 
-// New registers every metric, plus the store's figures read at scrape time.
-func New(st Source) *Metrics {
+// Options tune New.
+type Options struct {
+	// PerTeam labels the RAG counts by team (SAFELOAD_METRICS_TEAMS).
+	PerTeam bool
+}
+
+// New registers every metric, the Go runtime's and the process's, plus the
+// store's figures read at scrape time.
+func New(st Source, opt ...Options) *Metrics {
+	var o Options
+	if len(opt) > 0 {
+		o = opt[0]
+	}
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		Commands: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -46,9 +58,10 @@ func New(st Source) *Metrics {
 			Name: "safeload_panics_total", Help: "Requests whose handling panicked (answered as an internal error; the stack is in the log).",
 		}),
 	}
-	m.Registry.MustRegister(m.Commands, m.Latency, m.Deliveries, m.Escalations, m.Panics)
+	m.Registry.MustRegister(m.Commands, m.Latency, m.Deliveries, m.Escalations, m.Panics,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if st != nil {
-		m.Registry.MustRegister(&storeCollector{src: st})
+		m.Registry.MustRegister(&storeCollector{src: st, perTeam: o.PerTeam})
 	}
 	return m
 }
