@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type serveProcess struct {
 	secret string
 	fake   *fakeslack.Server
 	stderr *syncBuffer
+	seq    atomic.Int64 // trigger_ids: Slack gives each request its own
 }
 
 func startServeProcess(t *testing.T, db string) *serveProcess {
@@ -64,7 +66,7 @@ func startServeProcess(t *testing.T, db string) *serveProcess {
 // it (the action is then acknowledged to the person).
 func (p *serveProcess) command(user, command, text string) (string, bool) {
 	body := fakeslack.Form(map[string]string{"team_id": "T1", "channel_id": "CLIFE", "user_id": user, "user_name": strings.ToLower(user),
-		"command": "/" + command, "text": text, "response_url": p.fake.ResponseURL(), "trigger_id": "1.1"})
+		"command": "/" + command, "text": text, "response_url": p.fake.ResponseURL(), "trigger_id": fmt.Sprintf("%d.life", p.seq.Add(1))})
 	code, b, err := fakeslack.Post(p.url+"/slack/commands", body, fakeslack.SignedHeaders(p.secret, time.Now(), body))
 	if err != nil || code != http.StatusOK {
 		return "", false

@@ -86,11 +86,12 @@ func (s *slackServer) command(t *testing.T, user, command, text string) slackAns
 func (s *slackServer) press(t *testing.T, user string, b fakeslack.Button) slackAnswer {
 	t.Helper()
 	hook := s.fake.ResponseURL()
+	s.seq++
 	payload, _ := json.Marshal(map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": user, "name": strings.ToLower(user[1:])},
 		"team": map[string]any{"id": "T0E2E"}, "channel": map[string]any{"id": "CE2E"},
 		"container":    map[string]any{"type": "message", "channel_id": "CE2E", "message_ts": "1.1"},
-		"response_url": hook, "trigger_id": "press.e2e",
+		"response_url": hook, "trigger_id": fmt.Sprintf("%d.press", s.seq),
 		"actions": []map[string]any{{"action_id": b.ActionID, "value": b.Value, "type": "button", "block_id": "b"}},
 	})
 	code, body := s.post(t, "/slack/interactions", []byte(url.Values{"payload": {string(payload)}}.Encode()), true)
