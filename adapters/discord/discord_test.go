@@ -302,7 +302,7 @@ func (d driver) shown(p discordtest.Payload, channel string, dm bool) adaptertes
 }
 
 // slashForm is what a person picks in Discord's command picker for the
-// suite's text: the sub-command and its typed options (DESIGN §4).
+// suite's text: the sub-command and its typed options.
 func slashForm(t *testing.T, command, text string) (string, []discordtest.Option, []discordtest.User) {
 	t.Helper()
 	w := strings.Fields(text)

@@ -12,7 +12,7 @@ import (
 	"github.com/safeload/safeload/prompts"
 )
 
-// Discord's limits (DESIGN §6). Lengths are counted in UTF-16 code units,
+// Discord's limits. Lengths are counted in UTF-16 code units,
 // which is never less than Discord's own count, so "fits here" means "fits
 // there".
 const (
@@ -144,7 +144,7 @@ func plain(m domain.Message) bool {
 }
 
 // Render turns a message into as many Discord messages as its size needs,
-// each within every limit of DESIGN §6. Nothing is cut: long text is split
+// each within every limit of Discord. Nothing is cut: long text is split
 // at line (then word) boundaries and carried on in further embeds or
 // messages. Buttons go on the last message. Only a button label over 80
 // characters is shortened (its meaning is in its ID); an action ID over 100

@@ -114,7 +114,7 @@ func New(cfg Config) (*Adapter, error) {
 	return a, nil
 }
 
-// Routes are the HTTP endpoints of DESIGN §4.
+// Routes are the HTTP endpoints Slack posts to.
 func (a *Adapter) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"/slack/commands":     a.CommandsHandler(),

@@ -24,7 +24,7 @@ type ManifestOptions struct {
 // concerns and escalations, and reading who people are.
 var BotScopes = []string{"commands", "chat:write", "chat:write.public", "im:write", "users:read"}
 
-// Commands are DESIGN §4's slash commands; what Slack shows of each (its
+// Commands are safeload's slash commands; what Slack shows of each (its
 // description and usage hint) is in the prompts.
 var Commands = []string{"allocate", "capacity", "caseload"}
 

@@ -13,7 +13,7 @@ import (
 	"github.com/safeload/safeload/internal/policyfile"
 )
 
-// Config is the environment of DESIGN §4, checked. Secrets are kept here and
+// Config is the environment (see the README), checked. Secrets are kept here and
 // never printed: String() hides them.
 type Config struct {
 	DB            string

@@ -13,7 +13,8 @@ import (
 	_ "time/tzdata" // a static binary in a minimal image has no zoneinfo: Europe/London must still load
 )
 
-// Exit codes of DESIGN §4.
+// Exit codes: 0 success, 1 anything else, 2 bad usage or configuration
+// (the message names the setting).
 const (
 	exitOK     = 0
 	exitFailed = 1
@@ -32,7 +33,7 @@ type cli struct {
 	ready func(addr string)
 }
 
-// commands is the whole command line of DESIGN §4.
+// commands is the whole command line.
 var commands = []struct {
 	name, usage, summary string
 	run                  func(c *cli, args []string) int

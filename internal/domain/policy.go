@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Policy holds every number of DESIGN §2. The zero value is not usable; start
+// Policy holds every number of the workload rules. The zero value is not usable; start
 // from DefaultPolicy and let a team's policy file replace what it names.
 type Policy struct {
 	// BenchmarkPoints is a full-time worker's whole week; StablePoints of it
@@ -81,7 +81,7 @@ type CountBands struct {
 	AmberMax float64 `yaml:"amber_max" json:"amber_max"`
 }
 
-// DefaultPolicy is DESIGN §2 exactly.
+// DefaultPolicy is the built-in policy: the defaults of the workload rules.
 func DefaultPolicy() Policy {
 	return Policy{
 		BenchmarkPoints: 100,
