@@ -82,6 +82,7 @@ func (c *cli) runServe(args []string) int {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", a.healthz(platforms, loop))
+	mux.Handle("GET /livez", livez())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	for _, p := range platforms {
 		for path, h := range p.routes {
@@ -98,7 +99,7 @@ func (c *cli) runServe(args []string) int {
 	for _, p := range platforms {
 		names = append(names, p.name)
 	}
-	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "db": cfg.DB, "platforms": names}).Info("safeload serving")
+	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "db": cfg.DB, "platforms": names, "version": version}).Info("safeload serving")
 
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()

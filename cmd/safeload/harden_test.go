@@ -122,6 +122,16 @@ func TestHealthzDegradedWhenTheOutboxIsStale(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || h.Status != "degraded" || len(h.Degraded) != 1 || h.OutboxDepth != 1 {
 		t.Fatalf("healthz = %d %+v", resp.StatusCode, h)
 	}
+	// Liveness asks nothing outside the process: a supervisor must not
+	// restart a working process because Slack is down.
+	live, err := http.Get(s.url + "/livez")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Body.Close()
+	if live.StatusCode != http.StatusOK {
+		t.Fatalf("livez = %d while the process works", live.StatusCode)
+	}
 }
 
 // A truncated store is reported as damaged with exit 1, never a panic.

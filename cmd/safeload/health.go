@@ -12,6 +12,7 @@ import (
 
 // health is what GET /healthz reports.
 type health struct {
+	Version             string          `json:"version"`
 	Status              string          `json:"status"` // ok, degraded (messages are not going out) or unhealthy
 	Store               string          `json:"store"`
 	OutboxDepth         int             `json:"outbox_depth"`
@@ -34,7 +35,7 @@ const failStreakDegraded = 5
 func (a *app) healthz(platforms []*platform, loop *delivery.Loop) http.Handler {
 	stale := time.Duration(a.cfg.Policy.OutboxStaleMinutes) * time.Minute
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := health{Status: "ok", Store: "ok", Platforms: map[string]bool{}}
+		h := health{Version: version, Status: "ok", Store: "ok", Platforms: map[string]bool{}}
 		if st, err := a.store.Stats(); err != nil {
 			h.Store = "unreadable"
 			h.Problems = append(h.Problems, "the store cannot be read")
@@ -81,5 +82,15 @@ func (a *app) healthz(platforms []*platform, loop *delivery.Loop) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(h)
+	})
+}
+
+// livez answers 200 while the process serves HTTP. It asks nothing outside
+// the process, so an outage of Slack or Discord (which /healthz reports)
+// never makes a supervisor restart a process that is working.
+func livez() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", version)
 	})
 }

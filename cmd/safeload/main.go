@@ -21,6 +21,9 @@ const (
 	exitUsage  = 2
 )
 
+// version is stamped at build time: -ldflags "-X main.version=0.1.0".
+var version = "dev"
+
 // cli carries what every sub-command needs from the process, so tests can
 // run main in-process with their own environment and output.
 type cli struct {
@@ -48,6 +51,7 @@ var commands = []struct {
 	{"check", "safeload check FILE", "verify a store or a backup", (*cli).runCheck},
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
+	{"version", "safeload version", "print the version", func(c *cli, _ []string) int { fmt.Fprintln(c.stdout, version); return exitOK }},
 }
 
 func main() {
