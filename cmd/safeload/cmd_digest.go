@@ -337,6 +337,19 @@ func newScheduler(a *app, wake func()) *schedule.Scheduler {
 		Store: a.store, Policy: &a.cfg.Policy, Prompts: a.prompts, Loc: a.cfg.TZ, Clock: a.clock,
 		Cron: a.cfg.DigestCron, AckWithin: a.cfg.AckWithin, EscalateEvery: a.cfg.EscalateEvery,
 		Admins: a.engine.Admins, Wake: wake, Log: a.log.WithField("component", "scheduler"),
+		Observe: a.observeFiring,
+	}
+}
+
+// observeFiring counts each clock fired in safeload_escalations_total and
+// notes when a digest last went out, for /healthz.
+func (a *app) observeFiring(what string) {
+	a.metrics.Escalated(what)
+	if what != schedule.KindDigest {
+		return
+	}
+	if err := a.store.Update(func(tx domain.Tx) error { return tx.PutState(keyLastDigest, tx.Now().UTC()) }); err != nil {
+		a.log.WithError(err).Warn("could not note the time of the digest")
 	}
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +16,10 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/schedule"
 	"github.com/safeload/safeload/internal/store"
 )
 
@@ -210,5 +216,35 @@ func TestMetricsKeepTeamsOutByDefault(t *testing.T) {
 		if s.stop(t) != 0 {
 			t.Fatal("serve did not stop cleanly")
 		}
+	}
+}
+
+// A digest the scheduler posts is counted and shows in /healthz.
+func TestDigestFiringShowsInHealthz(t *testing.T) {
+	env := map[string]string{"SAFELOAD_DB": filepath.Join(t.TempDir(), "h.db")}
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
+		getenv: func(k string) string { return env[k] }}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	a, err := c.openApp(cfg, fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	newScheduler(a, nil).Observe(schedule.KindDigest)
+	rec := httptest.NewRecorder()
+	a.healthz(nil, &delivery.Loop{Store: a.store}).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	var h health
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.LastDigest != "2026-03-02T09:00:00Z" || h.Version == "" {
+		t.Fatalf("healthz = %+v", h)
+	}
+	if got := counterValue(t, a, "safeload_escalations_total"); got != 1 {
+		t.Fatalf("safeload_escalations_total = %g", got)
 	}
 }

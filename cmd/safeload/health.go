@@ -23,6 +23,9 @@ type health struct {
 	Degraded            []string        `json:"degraded,omitempty"`
 }
 
+// keyLastDigest is the state record of when a team's digest last went out.
+const keyLastDigest = "healthz:last-digest"
+
 // failStreakDegraded is how many deliveries in a row must fail, none
 // succeeding, before /healthz calls delivery degraded.
 const failStreakDegraded = 5
@@ -54,7 +57,7 @@ func (a *app) healthz(platforms []*platform, loop *delivery.Loop) http.Handler {
 		}
 		var last time.Time
 		_ = a.store.View(func(tx domain.Tx) error {
-			_, err := tx.GetState("digest:last", &last)
+			_, err := tx.GetState(keyLastDigest, &last)
 			return err
 		})
 		if !last.IsZero() {

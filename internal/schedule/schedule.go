@@ -61,6 +61,9 @@ type Scheduler struct {
 	Admins func() []domain.PersonID
 	// Wake asks the outbox to deliver now, after a pass that enqueued.
 	Wake func()
+	// Observe, when set, is told of each firing once it is committed: the
+	// clock's name ("digest" for a team's digest), for the metrics.
+	Observe func(what string)
 	Log  logrus.FieldLogger
 	// Interval is the real time between passes (default 1s).
 	Interval time.Duration
@@ -318,6 +321,9 @@ func (s *Scheduler) applyClocks(teams []string, now time.Time, admins []domain.P
 	for _, d := range done {
 		if d.f.committed != nil {
 			d.f.committed()
+		}
+		if d.f.what != "snapshot" && s.Observe != nil {
+			s.Observe(d.f.what)
 		}
 		switch d.f.what {
 		case "snapshot":
