@@ -64,7 +64,7 @@ type Scheduler struct {
 	// Observe, when set, is told of each firing once it is committed: the
 	// clock's name ("digest" for a team's digest), for the metrics.
 	Observe func(what string)
-	Log  logrus.FieldLogger
+	Log     logrus.FieldLogger
 	// Interval is the real time between passes (default 1s).
 	Interval time.Duration
 
