@@ -61,12 +61,13 @@ type Scheduler struct {
 	Admins func() []domain.PersonID
 	// Wake asks the outbox to deliver now, after a pass that enqueued.
 	Wake func()
+	Log  logrus.FieldLogger
+	// Interval is the real time between passes (default 1s).
+	Interval time.Duration
+
 	// Observe, when set, is told of each firing once it is committed: the
 	// clock's name ("digest" for a team's digest), for the metrics.
 	Observe func(what string)
-	Log     logrus.FieldLogger
-	// Interval is the real time between passes (default 1s).
-	Interval time.Duration
 
 	mu       sync.Mutex
 	initOnce sync.Once
