@@ -46,6 +46,23 @@ var Funcs = template.FuncMap{
 		return t.Format("Mon 2 Jan 15:04")
 	},
 	"clock": func(t time.Time) string { return t.Format("15:04") },
+	// day writes a calendar date ("2026-12-21", as stored) the way every
+	// other date in chat is written: "Mon 21 Dec 2026".
+	"day": func(d any) string {
+		t, err := time.Parse("2006-01-02", fmt.Sprint(d))
+		if err != nil {
+			return fmt.Sprint(d)
+		}
+		return t.Format("Mon 2 Jan 2006")
+	},
+	// a is the article for a word: "a manager", "an admin", "an ASYE".
+	"a": func(word any) string {
+		w := fmt.Sprint(word)
+		if w != "" && strings.ContainsRune("aeiouAEIOU", rune(w[0])) {
+			return "an " + w
+		}
+		return "a " + w
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
@@ -194,5 +211,5 @@ func Waited(since, now time.Time) string {
 	case d >= time.Minute:
 		return unit(int(d.Minutes()), "minute")
 	}
-	return "moments"
+	return "less than a minute"
 }

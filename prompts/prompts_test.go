@@ -56,7 +56,7 @@ func TestWaited(t *testing.T) {
 	for _, tc := range []struct {
 		d    time.Duration
 		want string
-	}{{30 * time.Second, "moments"}, {time.Minute, "1 minute"}, {3 * time.Hour, "3 hours"}, {72 * time.Hour, "3 days"}} {
+	}{{30 * time.Second, "less than a minute"}, {time.Minute, "1 minute"}, {3 * time.Hour, "3 hours"}, {72 * time.Hour, "3 days"}} {
 		if got := Waited(now.Add(-tc.d), now); !strings.EqualFold(got, tc.want) {
 			t.Errorf("Waited(%s) = %q, want %q", tc.d, got, tc.want)
 		}

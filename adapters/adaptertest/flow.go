@@ -99,6 +99,7 @@ func Run(t *testing.T, d Driver) {
 	expectPrivate(t, "override needed", over, "110.6 %", "override")
 
 	// Refusals change nothing.
+	expectPrivate(t, "ASYE protected from proceedings", cmd(meg, "allocate", "C-112 "+m(bo)), "is an ASYE", "override review=4w <reason>")
 	expectPrivate(t, "student refused", cmd(meg, "allocate", "C-110 "+m(stu)), "student")
 	expectPrivate(t, "manager refused", cmd(meg, "allocate", "C-110 "+m(meg)), "no caseload")
 	expectPrivate(t, "unknown case", cmd(meg, "allocate", "C-999 "+m(sam)), "no case C-999")
@@ -113,7 +114,20 @@ func Run(t *testing.T, d Driver) {
 	dec, _ := prop.Button("Decline")
 	expectPrivate(t, "wrong person presses", d.Press(t, bo, prop, acc), "Alice")
 	expectPrivate(t, "decline button asks why", d.Press(t, alice, prop, dec), "/allocate decline C-112")
-	expect(t, "decline with reason", cmd(alice, "allocate", "decline C-112 I am in court all week"), "declined", "back in the queue")
+	d.Deliver(t) // flush earlier messages
+	declined := cmd(alice, "allocate", "decline C-112 I am in court all week")
+	expect(t, "decline with reason", declined, "declined", "back in the queue")
+	// A decline's reason may be about someone's health: the channel hears
+	// that the case was declined, the managers hear why, privately.
+	for _, msg := range declined {
+		if !msg.Private && strings.Contains(msg.Text, "in court all week") {
+			t.Fatalf("a decline's reason reached the channel:\n%s", join([]Shown{msg}))
+		}
+	}
+	why := expect(t, "the manager hears the reason", d.Deliver(t), "I am in court all week")
+	if why.To != string(meg) || !why.Private {
+		t.Fatalf("the reason must go privately to the manager %s, got to=%q private=%v", meg, why.To, why.Private)
+	}
 	expectPrivate(t, "second press changes nothing", d.Press(t, alice, prop, acc), "already declined")
 
 	// A proposal accepted by button replaces the message and loses its buttons.
@@ -126,9 +140,12 @@ func Run(t *testing.T, d Driver) {
 	expectPrivate(t, "second press", d.Press(t, sam, prop2, acc2), "already accepted")
 
 	// Minutes of the meeting.
-	minutes := expect(t, "minutes", cmd(meg, "allocate", "done"), "Minutes", "C-112", "I am in court all week", "C-110")
+	minutes := expect(t, "minutes", cmd(meg, "allocate", "done"), "Minutes", "C-112", "gave a reason", "C-110")
 	if minutes.Private {
 		t.Fatal("minutes are for the channel")
+	}
+	if strings.Contains(minutes.Text, "in court all week") {
+		t.Fatalf("the minutes must not carry a decline's reason:\n%s", minutes.Text)
 	}
 
 	// A capacity concern: managers are told privately with an Acknowledge button.

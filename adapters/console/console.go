@@ -151,11 +151,28 @@ func (c *Console) who(p domain.PersonID) string {
 	return "@" + id
 }
 
+// render shows mentions as names, except on a line that spells out a
+// command to type: there a mention is written "@alice", which works when
+// typed back.
 func (c *Console) render(s string) string {
-	return mentionRE.ReplaceAllStringFunc(s, func(m string) string {
-		return c.who(domain.PersonID(mentionRE.FindStringSubmatch(m)[1]))
-	})
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		typed := commandHint.MatchString(line)
+		lines[i] = mentionRE.ReplaceAllStringFunc(line, func(m string) string {
+			p := domain.PersonID(mentionRE.FindStringSubmatch(m)[1])
+			if typed {
+				if _, id, ok := strings.Cut(string(p), ":"); ok && id != "" {
+					return "@" + id
+				}
+			}
+			return c.who(p)
+		})
+	}
+	return strings.Join(lines, "\n")
 }
+
+// commandHint matches a line that starts with a command to type.
+var commandHint = regexp.MustCompile(`^\s*/(allocate|capacity|caseload)\b`)
 
 // Send shows a delivered message (a DM or a channel post) as such.
 func (c *Console) Send(_ context.Context, dest string, m domain.Message) error {

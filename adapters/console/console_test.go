@@ -124,3 +124,31 @@ func parse(out string) []adaptertest.Shown {
 func TestContractThroughTheConsole(t *testing.T) {
 	adaptertest.Run(t, newDriver(t))
 }
+
+// A command the bot suggests typing shows a person as @id, which works when
+// typed back; elsewhere the person's name is shown.
+func TestCommandHintsCanBeTypedBack(t *testing.T) {
+	d := newDriver(t)
+	d.con.Names = func(p domain.PersonID) string {
+		if p == "console:alice" {
+			return "Alice Adams"
+		}
+		return ""
+	}
+	// Alice is an ASYE, so a plain proposal of proceedings is refused with
+	// the override form to type.
+	for _, line := range []string{"/caseload setup North", "/caseload add @alice asye", "/caseload case add C-1 proceedings"} {
+		d.typeLine("console:admin", line)
+	}
+	d.out.Reset()
+	d.con.As = "console:admin"
+	d.con.Line(context.Background(), "/allocate C-1 @alice")
+	out := d.out.String()
+	hint := regexp.MustCompile(`(?m)^/allocate C-1 (\S+) override review=4w <reason>$`).FindStringSubmatch(out)
+	if hint == nil || hint[1] != "@alice" {
+		t.Fatalf("the hint must be typeable:\n%s", out)
+	}
+	if !strings.Contains(out, "is an ASYE") {
+		t.Fatalf("the refusal must say why:\n%s", out)
+	}
+}

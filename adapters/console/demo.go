@@ -71,8 +71,9 @@ func RunDemo(ctx context.Context, env DemoEnv) error {
 	}
 	held := map[string][]string{
 		"alice": {"C-1001 proceedings court", "C-1002 cp court rural", "C-1003 cp children=3", "C-1004 cp court", "C-1005 lac", "C-1006 lac", "C-1007 cin", "C-1008 cin", "C-1009 cin", "C-1010 care_leaver"},
-		"bo":    {"C-1011 cin", "C-1012 cin", "C-1013 assessment", "C-1014 care_leaver"},
-		"cy":    {"C-1015 cp", "C-1016 cin", "C-1017 lac"},
+		"bo": {"C-1011 cin", "C-1012 cin", "C-1013 assessment", "C-1014 care_leaver", "C-1018 care_leaver", "C-1019 care_leaver",
+			"C-1020 care_leaver", "C-1021 care_leaver", "C-1022 care_leaver", "C-1023 care_leaver", "C-1024 care_leaver", "C-1025 care_leaver", "C-1026 care_leaver"},
+		"cy": {"C-1015 cp", "C-1016 cin", "C-1017 lac"},
 	}
 	for _, s := range steps {
 		if err := seed(s[0], s[1], s[2]); err != nil {
@@ -142,18 +143,40 @@ func RunDemo(ctx context.Context, env DemoEnv) error {
 	typeAs("alice", "/allocate decline C-2003 I am in court on C-1001 all next week and cannot take on new proceedings")
 	say("demo.step.student")
 	typeAs("meg", "/allocate C-2003 @stu")
+	say("demo.step.asye")
+	typeAs("meg", "/allocate C-2001 @bo")
 	say("demo.step.accept")
 	typeAs("meg", "/allocate C-2001 @cy")
 	press("cy", "Accept")
 	typeAs("meg", "/allocate C-2003 @cy")
 	press("cy", "Accept")
+	say("demo.step.count")
 	typeAs("meg", "/allocate C-2002 @bo")
+	typeAs("meg", "/allocate C-2002 @bo override review=2w a short piece of work with a family he already knows; it closes next week")
 	press("bo", "Accept")
 	say("demo.step.minutes")
 	typeAs("meg", "/allocate done")
 	say("demo.step.concern")
 	typeAs("alice", "/capacity")
 	typeAs("alice", "/capacity concern Three court reports are due this month and I can't do them well on top of my visits.")
+	// Later that week, urgent proceedings arrive and are allocated above
+	// the safe level: the team as a whole goes over its capacity.
+	for _, s := range [][2]string{{"C-2004 proceedings court high_risk", "alice"}, {"C-2005 proceedings court", "cy"}} {
+		ref := strings.Fields(s[0])[0]
+		if err := seed("meg", "caseload", "case add "+s[0]); err != nil {
+			return err
+		}
+		if err := seed("meg", "allocate", ref+" "+mention(s[1])+" override review=2w urgent proceedings, no one else free"); err != nil {
+			return err
+		}
+		if err := seed(s[1], "allocate", "accept "+ref); err != nil {
+			return err
+		}
+	}
+	if c.Flush != nil {
+		c.Flush(ctx) // whatever the seeds told anyone, before the story goes on
+	}
+	say("demo.step.later")
 	if env.Advance != nil && env.Tick != nil {
 		say("demo.step.escalation")
 		env.Advance(50 * time.Hour)
@@ -165,8 +188,9 @@ func RunDemo(ctx context.Context, env DemoEnv) error {
 		}
 	}
 	say("demo.step.ack")
-	press("meg", "Acknowledge")
-	typeAs("meg", "/capacity plan 1 C-1010 moves to Cy; no new cases for Alice for four weeks; Meg covers the next court report")
+	press("sara", "Acknowledge")
+	typeAs("meg", "/capacity plan 1 C-1010 moves to Bo; no new cases for Alice for four weeks; Meg covers the next court report")
+	typeAs("alice", "/capacity agree 1")
 	typeAs("alice", "/capacity hours 3 finishing the C-1001 court statement")
 	say("demo.step.board")
 	typeAs("meg", "/caseload board")

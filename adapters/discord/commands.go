@@ -83,6 +83,11 @@ var specs = []commandSpec{
 		{name: "transfer", words: "transfer", opts: []optionSpec{ref, person, str("reason", true), boolean("override"), str("review", false)},
 			text: overrideText("transfer", false)},
 		{name: "withdraw", words: "withdraw", opts: []optionSpec{ref}},
+		{name: "review", words: "review", opts: []optionSpec{ref,
+			{name: "decision", typ: discordgo.ApplicationCommandOptionString, required: true,
+				choices: []choice{{name: "continue", value: "continue"}, {name: "end", value: "end"}}},
+			str("review", false), str("reason", false)},
+			text: reviewText},
 	}},
 	{name: "capacity", subs: []subSpec{
 		{name: "show", words: "show", opts: []optionSpec{usr("user", false)}},
@@ -91,6 +96,8 @@ var specs = []commandSpec{
 		{name: "ack", words: "ack", opts: []optionSpec{num("id", true)}},
 		{name: "plan", words: "plan", opts: []optionSpec{num("id", true), str("text", true)}},
 		{name: "resolve", words: "resolve", opts: []optionSpec{num("id", true)}},
+		{name: "agree", words: "agree", opts: []optionSpec{num("id", true)}},
+		{name: "disagree", words: "disagree", opts: []optionSpec{num("id", true), str("why", true)}},
 	}},
 	{name: "caseload", subs: []subSpec{
 		{name: "setup", words: "setup", opts: []optionSpec{str("name", true)}},
@@ -121,6 +128,15 @@ func overrideText(kw string, reasonMeansOverride bool) func(v values) string {
 		}
 		return join(append(parts, v.text("reason")))
 	}
+}
+
+// reviewText writes "review REF continue [review=X] reason…" or "review REF end".
+func reviewText(v values) string {
+	parts := []string{"review", v.text("ref"), v.text("decision")}
+	if r := v.text("review"); r != "" {
+		parts = append(parts, "review="+strings.Join(strings.Fields(r), ""))
+	}
+	return join(append(parts, v.text("reason")))
 }
 
 func join(parts []string) string {

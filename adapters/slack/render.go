@@ -6,9 +6,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/safeload/safeload/adapters/internal/textcut"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/prompts"
@@ -351,53 +352,12 @@ func mrkdwn(s string) string {
 	return b.String()
 }
 
-// splitText cuts s into parts of at most max bytes, at a line break if it
-// can, else at a space, else between characters, never inside a mention or
-// an escaped character.
-func splitText(s string, max int) []string {
-	var out []string
-	for len(s) > max {
-		cut := strings.LastIndexByte(s[:max+1], '\n')
-		if cut <= 0 {
-			cut = strings.LastIndexByte(s[:max+1], ' ')
-		}
-		if cut > 0 {
-			out = append(out, s[:cut])
-			s = s[cut+1:]
-			continue
-		}
-		cut = safeCut(s, max)
-		out = append(out, s[:cut])
-		s = s[cut:]
-	}
-	if strings.TrimSpace(s) != "" {
-		out = append(out, s)
-	}
-	return out
-}
+// splitText cuts s into parts of at most max bytes, never inside a mention
+// or an escaped character.
+func splitText(s string, max int) []string { return textcut.Split(s, max) }
 
-// firstFit is s if it fits in max bytes, else its beginning and "…". Only
-// for labels and the parts' notes, never for what the engine says.
-func firstFit(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	return s[:safeCut(s, max-len("…"))] + "…"
-}
+// firstFit is s if it fits in max bytes, else its beginning and "…".
+func firstFit(s string, max int) string { return textcut.FirstFit(s, max) }
 
-// safeCut is the largest cut at or before max that splits neither a UTF-8
-// character nor a "<…>" or "&…;" sequence.
-func safeCut(s string, max int) int {
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	if open := strings.LastIndexAny(s[:cut], "<&"); open > 0 && !strings.ContainsAny(s[open:cut], ">;") {
-		cut = open
-	}
-	if cut == 0 {
-		_, n := utf8.DecodeRuneInString(s)
-		cut = n
-	}
-	return cut
-}
+// safeCut is the largest cut at or before max that splits nothing.
+func safeCut(s string, max int) int { return textcut.Cut(s, max) }

@@ -68,7 +68,7 @@ func (c *cli) runDigest(args []string) int {
 		return exitOK
 	}
 	var senders = map[string]delivery.Sender{}
-	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform} {
+	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform, teamsPlatform} {
 		p, err := build(a)
 		if err != nil {
 			return c.fail(exitUsage, "bad configuration: %v", err)
@@ -78,7 +78,7 @@ func (c *cli) runDigest(args []string) int {
 		}
 	}
 	if len(senders) == 0 {
-		fmt.Fprintf(c.stdout, "Built the digest of %d %s: %d %s now wait in the outbox. No chat platform is configured here (SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN), so `safeload serve` will deliver them when it runs.\n",
+		fmt.Fprintf(c.stdout, "Built the digest of %d %s: %d %s now wait in the outbox. No chat platform is configured here (SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN, TEAMS_APP_ID), so `safeload serve` will deliver them when it runs.\n",
 			teams, digestPlural(teams, "team", "teams"), len(ids), digestPlural(len(ids), "message", "messages"))
 		return exitOK
 	}

@@ -56,7 +56,7 @@ func (c *cli) runServe(args []string) int {
 	log := a.log
 
 	var platforms []*platform
-	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform} {
+	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform, teamsPlatform} {
 		p, err := build(a)
 		if err != nil {
 			return c.fail(exitUsage, "bad configuration: %v", err)

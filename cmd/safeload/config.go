@@ -43,6 +43,12 @@ type Config struct {
 	DiscordAppID     string
 	DiscordAPIURL    string
 	DiscordGateway   bool
+
+	TeamsAppID       string
+	TeamsAppPassword string
+	TeamsTenantID    string
+	TeamsOpenIDURL   string
+	TeamsTokenURL    string
 }
 
 // configError names the setting at fault; it exits 2.
@@ -156,6 +162,9 @@ func (c *cli) loadConfig() (*Config, error) {
 	}
 	if cfg.DiscordBotToken != "" && cfg.DiscordPublicKey == nil && !cfg.DiscordGateway {
 		return nil, &configError{"DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN is set but neither DISCORD_PUBLIC_KEY (HTTP interactions) nor DISCORD_GATEWAY=true is"}
+	}
+	if err := loadTeamsConfig(cfg, env); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

@@ -102,8 +102,8 @@ func TestDigestDryRunPrintsAndChangesNothing(t *testing.T) {
 	for _, want := range []string{
 		"to slack:CNORTH", "North: weekly digest, week of",
 		"Alice Adams: ", "Bo Brown (ASYE): ", "C-2: proceedings", "high risk",
-		"Alice Adams: 2.5 hours",
-		"to slack:USAM (privately)", "Your team: weekly digest",
+		"Alice Adams (North): 2.5 hours", // by name to the service manager only
+		"to slack:USAM (privately)", "Service manager's digest, week of Mon 23 Nov 2026: North",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
@@ -428,7 +428,7 @@ func TestDigestDeliversThroughSlack(t *testing.T) {
 			continue
 		}
 		toChannel = toChannel || c.Channel == "CNORTH" && strings.Contains(text, "North: weekly digest") && strings.Contains(text, "Alice Adams")
-		toSM = toSM || c.Channel == fakeslack.DMChannel("USAM") && strings.Contains(text, "Your team: weekly digest")
+		toSM = toSM || c.Channel == fakeslack.DMChannel("USAM") && strings.Contains(text, "Service manager's digest, week of Mon 23 Nov 2026: North")
 	}
 	if !toChannel || !toSM {
 		t.Fatalf("posted to the channel: %v, to the service manager: %v; calls: %+v", toChannel, toSM, fake.Calls())

@@ -51,6 +51,7 @@ var commands = []struct {
 	{"check", "safeload check FILE", "verify a store or a backup", (*cli).runCheck},
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
+	{"teams", "safeload teams manifest --url URL > safeload-teams.zip", "write the Microsoft Teams app package", (*cli).runTeams},
 	{"version", "safeload version", "print the version", func(c *cli, _ []string) int { fmt.Fprintln(c.stdout, version); return exitOK }},
 }
 
@@ -81,7 +82,7 @@ func (c *cli) run(args []string) int {
 }
 
 func (c *cli) usage(w io.Writer) {
-	fmt.Fprintln(w, "safeload runs social-work allocation meetings in Slack and Discord.")
+	fmt.Fprintln(w, "safeload runs social-work allocation meetings in Slack, Discord and Microsoft Teams.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, cmd := range commands {
 		fmt.Fprintf(w, "  %-48s %s\n", cmd.usage, cmd.summary)

@@ -54,6 +54,9 @@ func TestDemoPlaysAWholeMeeting(t *testing.T) {
 		"Suggest",           // with suggestions
 		"needs an override", // a proposal that needs an override
 		"Override: this is above the safe level",
+		"Bo Brown is an ASYE", // an ASYE refusal
+		"Red by number of cases, this needs an override",
+		"Over capacity: North Child in Need",   // the contingency alert
 		"declined C-2003",                      // a decline with a reason
 		"accepted C-2001",                      // an accept
 		"Minutes: North Child in Need",         // the minutes

@@ -127,12 +127,11 @@ func (b *Builder) TeamMessages(r *Report) []domain.Message {
 		}
 		m.Sections = append(m.Sections, s)
 	}
-	if len(r.Hours) > 0 {
-		s := domain.Section{Title: b.say("digest.hours", "R", r)}
-		for _, h := range r.Hours {
-			s.Lines = append(s.Lines, domain.Line{Text: b.say("digest.hours_line", "H", h)})
-		}
-		m.Sections = append(m.Sections, s)
+	// Extra hours are totals here: who logged them is for the managers'
+	// and the service manager's eyes, not the team channel's.
+	if b.Policy != nil && b.overCapacity(r) {
+		m.Text = b.say("digest.over", "R", r, "At", b.Policy.TeamOverPercent) + "\n" + m.Text
+		m.RAG = domain.Red
 	}
 	m.Footer = b.say("digest.footer", "R", r)
 	return []domain.Message{m}
@@ -189,6 +188,8 @@ type Across struct {
 	Unacked       int
 	OverridesDue  int
 	Hours         float64
+	// Names are the teams', in the order given.
+	Names []string
 }
 
 func across(reports []*Report) Across {
@@ -208,6 +209,7 @@ func across(reports []*Report) Across {
 		a.Unacked += r.Unacked
 		a.OverridesDue += len(r.OverridesDue)
 		a.Hours += r.HoursTotal
+		a.Names = append(a.Names, r.Team.Name)
 	}
 	if a.Capacity > 0 {
 		a.Percent = domain.Round1(a.Load / a.Capacity * 100)
@@ -247,8 +249,14 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 		},
 		Sections: []domain.Section{{Title: b.say("digest.sm.teams", "A", a), Lines: teamLines}},
 	}
-	var red, waiting, concerns, overrides []domain.Line
+	var red, waiting, concerns, overrides, over, hours []domain.Line
 	for _, r := range reports {
+		if b.Policy != nil && b.overCapacity(r) {
+			over = append(over, domain.Line{Text: b.say("digest.sm.over", "R", r), RAG: domain.Red})
+		}
+		for _, h := range r.Hours {
+			hours = append(hours, domain.Line{Text: b.say("digest.sm.hours_line", "H", h, "Team", r.Team.Name)})
+		}
 		for _, p := range r.People {
 			if p.W.RAG == domain.Red {
 				red = append(red, domain.Line{Text: b.say("digest.sm.red", "P", p, "Team", r.Team.Name, "HasPrev", r.Prev != nil), RAG: domain.Red})
@@ -269,9 +277,10 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 	for _, s := range []struct {
 		name  string
 		lines []domain.Line
-	}{{"digest.sm.reds", red}, {"digest.sm.waiting", waiting}, {"digest.sm.concerns", concerns}, {"digest.sm.overrides", overrides}} {
+	}{{"digest.sm.over", over}, {"digest.sm.reds", red}, {"digest.sm.waiting", waiting}, {"digest.sm.concerns", concerns},
+		{"digest.sm.overrides", overrides}, {"digest.sm.hours", hours}} {
 		if len(s.lines) > 0 {
-			m.Sections = append(m.Sections, domain.Section{Title: b.say(s.name, "Count", len(s.lines)), Lines: s.lines})
+			m.Sections = append(m.Sections, domain.Section{Title: b.say(s.name+"_title", "Count", len(s.lines), "A", a), Lines: s.lines})
 		}
 	}
 	m.Footer = b.say("digest.sm.footer", "Now", now)
@@ -396,3 +405,12 @@ func earliest[T any](xs []T, at func(T) time.Time) time.Time {
 
 // HoursPeople is how many people logged extra hours in the window.
 func (r *Report) HoursPeople() int { return len(r.Hours) }
+
+// overCapacity reports whether a team's load is at or over the policy's
+// team level: the service manager is told, and the digest says so first.
+func (b *Builder) overCapacity(r *Report) bool {
+	if r.S.Capacity <= 0 {
+		return r.S.Load > 0
+	}
+	return r.S.Percent >= b.Policy.TeamOverPercent
+}

@@ -180,8 +180,8 @@ func TestDigestOfA45PersonTeam(t *testing.T) {
 		"Since last week (figures of the week of Mon 16 Nov 2026)",
 		"Worker North 02: 🟢 green → 🔴 red",              // changed colour
 		"#1, raised 2 days ago", "not yet acknowledged", // concern without a name
-		"N-001, held by Worker North 02", "continuity for the family", "review was due 2026-11-20",
-		"Worker North 02: 4.5 hours",
+		"N-001, held by Worker North 02", "continuity for the family", "review was due Fri 20 Nov 2026",
+		"4.5 hours by 1 person",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q", want)
@@ -189,6 +189,9 @@ func TestDigestOfA45PersonTeam(t *testing.T) {
 	}
 	if strings.Contains(text, "from Worker North 02") || strings.Contains(text, "six new court cases") {
 		t.Error("the team channel's digest names who raised a concern, or quotes it")
+	}
+	if strings.Contains(text, "Worker North 02: 4.5") || strings.Contains(text, "Worker North 02 (North): 4.5") {
+		t.Error("the team channel's digest names who logged extra hours")
 	}
 	// Each practitioner's line shows their change since last week.
 	if !strings.Contains(text, "Worker North 03: ") || !strings.Contains(text, "(±0)") {
@@ -215,7 +218,8 @@ func TestDigestOfA45PersonTeam(t *testing.T) {
 	}
 
 	sm := flatten(across[0])
-	for _, want := range []string{"Your 2 teams", "North: load", "South: load", "#1 from Worker North 02", "Red practitioners", "Worker North 02 (North)"} {
+	for _, want := range []string{"Service manager's digest, week of Mon 23 Nov 2026: your 2 teams", "North: load", "South: load", "#1 from Worker North 02", "Red practitioners", "Worker North 02 (North)",
+		"Extra hours by person, last 7 days: 4.5 hours in all", "Worker North 02 (North): 4.5 hours"} {
 		if !strings.Contains(sm, want) {
 			t.Errorf("service manager's digest lacks %q:\n%s", want, sm)
 		}
@@ -261,6 +265,52 @@ func TestDigestOfAnEmptyTeamAndNoSnapshot(t *testing.T) {
 		}
 		if strings.Contains(text, "[") {
 			t.Errorf("a prompt failed:\n%s", text)
+		}
+		return nil
+	})
+}
+
+func TestOverCapacityTeamSaysSoFirst(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "safeload.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pol, p := domain.DefaultPolicy(), prompts.MustLoad()
+	if err := st.Update(func(tx domain.Tx) error {
+		now := tx.Now()
+		if err := tx.PutTeam(&domain.Team{ID: "east", Name: "East CIN", ServiceManager: "test:sam", CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.PutMember(&domain.Member{Team: "east", Person: "test:ann", Name: "Ann", Role: domain.RolePractitioner, FTE: 1}); err != nil {
+			return err
+		}
+		for i := 1; i <= 11; i++ { // 88 of 85 points
+			c := &domain.Case{Ref: fmt.Sprintf("E-%d", i), Team: "east", Type: "cp", Status: domain.CaseAllocated, Holder: "test:ann", CreatedAt: now}
+			if err := tx.PutCase(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.View(func(tx domain.Tx) error {
+		team, _ := tx.Team("east")
+		msgs, err := digest.Build(tx, &pol, p, london, team, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "⚠️ East CIN is at 103.5 % of capacity: 88 of 85 points."; !strings.HasPrefix(msgs[0].Text, want) {
+			t.Errorf("the digest must start with the team over capacity, got:\n%s", msgs[0].Text)
+		}
+		across, err := digest.BuildAcross(tx, &pol, p, london, "test:sam", []*domain.Team{team}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := flatten(across[0])
+		if !strings.Contains(sm, "Teams at or over capacity (1)") || !strings.Contains(sm, "Service manager's digest, week of") || !strings.Contains(sm, ": East CIN") {
+			t.Errorf("service manager's digest:\n%s", sm)
 		}
 		return nil
 	})

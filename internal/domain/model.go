@@ -35,6 +35,9 @@ type Team struct {
 	// MeetingStart is when the current allocation meeting began (the first
 	// /allocate after the last /allocate done); zero when none is running.
 	MeetingStart time.Time `json:"meeting_start,omitzero"`
+	// LastMinutes is when the minutes were last posted: the next minutes
+	// start there when no meeting is running.
+	LastMinutes time.Time `json:"last_minutes,omitzero"`
 }
 
 // Member is a person's place in one team.
@@ -115,6 +118,10 @@ type Override struct {
 	At       time.Time `json:"at"`
 	Percent  float64   `json:"percent"` // the load % it took the holder to
 	Reviewed bool      `json:"reviewed,omitempty"`
+	// ReviewedBy and ReviewedAt record the last review: it continued to a
+	// new ReviewOn with a new Reason, or it ended (Reviewed).
+	ReviewedBy PersonID  `json:"reviewed_by,omitempty"`
+	ReviewedAt time.Time `json:"reviewed_at,omitzero"`
 }
 
 // ProposalKind tells a new allocation from a transfer.
@@ -174,6 +181,14 @@ type Concern struct {
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 	// Escalations counts the pings sent to the service manager so far.
 	Escalations int `json:"escalations,omitempty"`
+	// TeamLevel is a manager's concern about the whole team; its snapshot
+	// is the team's figures and it goes to the service manager.
+	TeamLevel bool `json:"team_level,omitempty"`
+	// The raiser's word on the plan: it is enough (RaiserAgrees), or not,
+	// and why; RaiserAt is zero until they say.
+	RaiserAgrees bool      `json:"raiser_agrees,omitempty"`
+	RaiserWhy    string    `json:"raiser_why,omitempty"`
+	RaiserAt     time.Time `json:"raiser_at,omitzero"`
 }
 
 // Acknowledged reports whether a manager has acknowledged the concern.

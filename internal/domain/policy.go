@@ -51,6 +51,26 @@ type Policy struct {
 	HighRiskFactors []string `yaml:"high_risk_factors" json:"high_risk_factors"`
 	ASYEHighRisk    bool     `yaml:"asye_high_risk" json:"asye_high_risk"`
 
+	// ASYEProtectedTypes and ASYEProtectedFactors are the cases a newly
+	// qualified worker is protected from: a plain proposal of one to an ASYE
+	// is refused, and only an override with a reason allocates it.
+	ASYEProtectedTypes   []string `yaml:"asye_protected_types" json:"asye_protected_types"`
+	ASYEProtectedFactors []string `yaml:"asye_protected_factors" json:"asye_protected_factors"`
+
+	// MaxReviewWeeks is the longest an override may run before its review.
+	MaxReviewWeeks int `yaml:"max_review_weeks" json:"max_review_weeks"`
+	// PlanWorkingDays is how long an acknowledged concern may wait for a
+	// plan before the service manager is told.
+	PlanWorkingDays int `yaml:"plan_working_days" json:"plan_working_days"`
+	// TeamOverPercent is the team load % at which the service manager is
+	// told the team is over capacity; TeamHighRiskWaiting is the number of
+	// waiting high-risk cases above which the same holds.
+	TeamOverPercent     float64 `yaml:"team_over_percent" json:"team_over_percent"`
+	TeamHighRiskWaiting int     `yaml:"team_high_risk_waiting" json:"team_high_risk_waiting"`
+	// DeclineSkipDays: someone who declined a case is not suggested for it
+	// again for this many days.
+	DeclineSkipDays int `yaml:"decline_skip_days" json:"decline_skip_days"`
+
 	BankHolidays []Date `yaml:"bank_holidays" json:"bank_holidays"`
 
 	// RetryAfterMaxMinutes caps the wait a chat platform may ask for before
@@ -115,6 +135,14 @@ func DefaultPolicy() Policy {
 		ProposalWorkingDays:     1,
 		HighRiskTypes:           []string{"proceedings"},
 		HighRiskFactors:         []string{"high_risk"},
+		ASYEProtectedTypes:      []string{"proceedings"},
+		ASYEProtectedFactors:    []string{"high_risk"},
+		MaxReviewWeeks:          12,
+		PlanWorkingDays:         5,
+		TeamOverPercent:         100,
+		TeamHighRiskWaiting:     3,
+		DeclineSkipDays:         14,
+		BankHolidays:            EnglandBankHolidays(),
 		RetryAfterMaxMinutes:    10,
 		OutboxStaleMinutes:      30,
 	}
@@ -184,6 +212,18 @@ func (p *Policy) Validate() error {
 		return bad("high_risk_wait_working_days", "must be from 1 to %d", maxWorkingDays)
 	case p.ProposalWorkingDays <= 0 || p.ProposalWorkingDays > maxWorkingDays:
 		return bad("proposal_working_days", "must be from 1 to %d", maxWorkingDays)
+	case p.MaxReviewWeeks <= 0 || p.MaxReviewWeeks > maxWeeks:
+		return bad("max_review_weeks", "must be from 1 to %d", maxWeeks)
+	case p.ReviewWeeks > p.MaxReviewWeeks:
+		return bad("review_weeks", "must be at most max_review_weeks (%d)", p.MaxReviewWeeks)
+	case p.PlanWorkingDays <= 0 || p.PlanWorkingDays > maxWorkingDays:
+		return bad("plan_working_days", "must be from 1 to %d", maxWorkingDays)
+	case !in(p.TeamOverPercent, 0, maxPercent) || p.TeamOverPercent == 0:
+		return bad("team_over_percent", "must be more than 0 and at most %g", maxPercent)
+	case p.TeamHighRiskWaiting < 0 || p.TeamHighRiskWaiting > maxCases:
+		return bad("team_high_risk_waiting", "must be from 0 to %d", maxCases)
+	case p.DeclineSkipDays < 0 || p.DeclineSkipDays > 366:
+		return bad("decline_skip_days", "must be from 0 to 366")
 	case p.RetryAfterMaxMinutes < 1 || p.RetryAfterMaxMinutes > 24*60:
 		return bad("retry_after_max_minutes", "must be from 1 to 1440 (a day)")
 	case p.OutboxStaleMinutes < 1 || p.OutboxStaleMinutes > 7*24*60:
@@ -216,6 +256,16 @@ func (p *Policy) Validate() error {
 	for i, f := range p.HighRiskFactors {
 		if _, ok := p.Factors[f]; !ok {
 			return bad(fmt.Sprintf("high_risk_factors[%d]", i), "%q is not one of factors", f)
+		}
+	}
+	for i, t := range p.ASYEProtectedTypes {
+		if _, ok := p.CaseTypes[t]; !ok {
+			return bad(fmt.Sprintf("asye_protected_types[%d]", i), "%q is not one of case_types", t)
+		}
+	}
+	for i, f := range p.ASYEProtectedFactors {
+		if _, ok := p.Factors[f]; !ok {
+			return bad(fmt.Sprintf("asye_protected_factors[%d]", i), "%q is not one of factors", f)
 		}
 	}
 	for i, d := range p.BankHolidays {

@@ -146,6 +146,8 @@ type Workload struct {
 	CountRAG RAG     `json:"count_rag,omitempty"`
 	RAG      RAG     `json:"rag,omitempty"`
 	Room     bool    `json:"room,omitempty"` // green with room
+	// OnLeave is a case carrier whose reductions take all their capacity.
+	OnLeave bool `json:"on_leave,omitempty"`
 }
 
 // HasPercent reports whether a load % can be given (capacity above 0).
@@ -193,15 +195,19 @@ func (p *Policy) rate(m *Member, day Date, load float64, cases int) Workload {
 	w.LoadRAG, w.Room = p.LoadRAG(load, w.Capacity, w.Percent)
 	w.CountRAG = p.CountRAG(m, cases)
 	w.RAG = Worse(w.LoadRAG, w.CountRAG)
+	// "With room" belongs to green only: a count-amber worker has no room.
+	w.Room = w.Room && w.RAG == Green
+	w.OnLeave = w.Capacity <= 0 && m.FTE > 0 && ReductionPercent(m, day) >= 100
 	return w
 }
 
-// NeedsOverride reports whether taking a load to w needs an override.
+// NeedsOverride reports whether taking a load to w needs an override: at
+// or over the override level of load, or red by the number of cases.
 func (p *Policy) NeedsOverride(w Workload) bool {
 	if w.Capacity <= 0 {
 		return true
 	}
-	return w.Percent >= p.OverrideAt
+	return w.Percent >= p.OverrideAt || w.CountRAG == Red
 }
 
 // TeamSummary rolls a team up: points are summed first and divided after.

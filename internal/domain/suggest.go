@@ -7,7 +7,8 @@ type SuggestReason string
 const (
 	ReasonHeldBefore SuggestReason = "held_before" // continuity wins while it stays safe
 	ReasonMostRoom   SuggestReason = "most_room"
-	ReasonNoOne      SuggestReason = "no_one" // nobody eligible
+	ReasonNoOne      SuggestReason = "no_one"  // nobody eligible
+	ReasonNoRoom     SuggestReason = "no_room" // nobody stays green after taking it
 )
 
 // Suggestion is who should take a case and why.
@@ -21,6 +22,8 @@ type Suggestion struct {
 	Room float64 `json:"room"`
 	// Skipped counts members passed over for being ASYE on a high-risk case.
 	SkippedASYE int `json:"skipped_asye,omitempty"`
+	// SkippedDeclined counts members passed over for declining the case lately.
+	SkippedDeclined int `json:"skipped_declined,omitempty"`
 }
 
 // Eligible reports whether m may be suggested for c: a practitioner or ASYE,
@@ -30,29 +33,42 @@ func (p *Policy) Eligible(m *Member, c *Case, day Date) bool {
 	if !m.Role.CarriesCases() || p.Capacity(m, day) <= 0 {
 		return false
 	}
-	if m.Role == RoleASYE && p.IsHighRisk(c) && !p.ASYEHighRisk {
+	if m.Role == RoleASYE && p.ASYEProtected(c) {
 		return false
 	}
 	return m.Person != c.Holder
 }
 
 // Suggest picks, for case c, the eligible member with the most room (in
-// points) after taking it, preferring one who held c before as long as it
-// keeps them below the override level. workloads maps each member to their
-// current workload.
+// points) after taking it, preferring one who held c before. Nobody is
+// suggested into amber or red, or to the override level. workloads maps
+// each member to their current workload.
 func (p *Policy) Suggest(c *Case, members []*Member, workloads map[PersonID]Workload, day Date) Suggestion {
+	return p.suggest(c, members, workloads, day, nil)
+}
+
+func (p *Policy) suggest(c *Case, members []*Member, workloads map[PersonID]Workload, day Date, declined declineSkip) Suggestion {
 	points := p.Points(c)
 	best := Suggestion{Reason: ReasonNoOne}
 	var prev *Suggestion
+	noRoom := false
 	for _, m := range members {
 		if !p.Eligible(m, c, day) {
-			if m.Role == RoleASYE && p.IsHighRisk(c) && p.Capacity(m, day) > 0 {
+			if m.Role == RoleASYE && p.ASYEProtected(c) && p.Capacity(m, day) > 0 {
 				best.SkippedASYE++
 			}
 			continue
 		}
+		if declined != nil && declined(c, m.Person) {
+			best.SkippedDeclined++
+			continue
+		}
 		before := workloads[m.Person]
 		after := p.WithCase(m, before, points, day)
+		if after.RAG != Green || p.NeedsOverride(after) {
+			noRoom = true
+			continue
+		}
 		cand := Suggestion{Person: m.Person, Name: m.Name, Before: before, After: after,
 			Reason: ReasonMostRoom, Room: after.Capacity - after.Load}
 		if c.HeldBefore(m.Person) && !p.NeedsOverride(after) {
@@ -62,14 +78,17 @@ func (p *Policy) Suggest(c *Case, members []*Member, workloads map[PersonID]Work
 			}
 		}
 		if best.Reason == ReasonNoOne || better(cand, best) {
-			skipped := best.SkippedASYE
+			asye, dec := best.SkippedASYE, best.SkippedDeclined
 			best = cand
-			best.SkippedASYE = skipped
+			best.SkippedASYE, best.SkippedDeclined = asye, dec
 		}
 	}
 	if prev != nil {
-		prev.SkippedASYE = best.SkippedASYE
+		prev.SkippedASYE, prev.SkippedDeclined = best.SkippedASYE, best.SkippedDeclined
 		return *prev
+	}
+	if best.Reason == ReasonNoOne && noRoom {
+		best.Reason = ReasonNoRoom
 	}
 	return best
 }

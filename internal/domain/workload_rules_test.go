@@ -65,6 +65,7 @@ func bandPolicy(tb testing.TB) domain.Policy {
 	p.CaseTypes = map[string]domain.CaseType{"b10": {Points: 10}, "b9": {Points: 9}, "b4": {Points: 4}}
 	p.Factors = map[string]float64{"f09": 0.9, "f096": 0.96, "f1": 1}
 	p.HighRiskTypes, p.HighRiskFactors = nil, nil
+	p.ASYEProtectedTypes, p.ASYEProtectedFactors = nil, nil
 	if err := p.Validate(); err != nil {
 		tb.Fatalf("bandPolicy: %v", err)
 	}
@@ -257,9 +258,11 @@ func TestCountRAG(t *testing.T) {
 			// Through Workload with light cases, so the load stays green with
 			// room and the overall RAG is the count's.
 			w := p.Workload(m, holding(m, times(tt.cases, spec("care_leaver"))...), ruleDay)
-			if !w.Room {
+			if w.LoadRAG != domain.Green || w.Percent >= p.LoadBands.GreenRoomBelow {
 				t.Fatalf("load %v of %v is not green with room; the test meant to judge the count alone", w.Load, w.Capacity)
 			}
+			// "With room" is said of green only.
+			wantEqual(t, "Room", w.Room, tt.want == domain.Green)
 			wantEqual(t, "Cases", w.Cases, tt.cases)
 			wantEqual(t, "Workload CountRAG", w.CountRAG, tt.want)
 			wantEqual(t, "Workload RAG", w.RAG, tt.want)

@@ -39,9 +39,17 @@ func (r *run) queue() error {
 	}
 	r.pol.SortQueue(queued)
 	r.pol.SortQueue(proposed)
+	if err := r.addPending(ms, workloads, cs); err != nil {
+		return err
+	}
+	declined, err := r.recentDeclines()
+	if err != nil {
+		return err
+	}
+	suggestions := r.pol.SuggestQueue(queued, ms, workloads, r.day, declined)
 	var lines []domain.Line
-	for _, c := range queued {
-		s := r.pol.Suggest(c, ms, workloads, r.day)
+	for i, c := range queued {
+		s := suggestions[i]
 		lines = append(lines, domain.Line{
 			Text: r.say("queue.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c),
 				"Waited", r.now.Sub(c.QueuedSince), "Since", c.QueuedSince, "Now", r.now, "S", s),
@@ -67,7 +75,7 @@ func (r *run) queue() error {
 	sections = append(sections, board.Sections...)
 	r.toChannel(domain.Message{
 		Title:    r.say("queue.title", "Team", r.team.Name),
-		Text:     r.say("queue.text", "Count", len(queued)),
+		Text:     r.say("queue.text", "Count", len(queued), "Proposed", len(proposed)),
 		Sections: sections,
 		Fields:   board.Fields,
 		RAG:      board.RAG,
@@ -91,7 +99,7 @@ func (r *run) review(s string) (domain.Date, error) {
 	today := r.day
 	switch {
 	case s == "default" || s == "":
-		return today.AddDays(7 * r.pol.ReviewWeeks), nil
+		return r.pol.OnWorkingDay(today.AddDays(7*r.pol.ReviewWeeks), r.e.loc), nil
 	case strings.HasSuffix(s, "w") || strings.HasSuffix(s, "d"):
 		n, err := strconv.Atoi(s[:len(s)-1])
 		if err != nil || n <= 0 || n > 52*7 {
@@ -100,17 +108,17 @@ func (r *run) review(s string) (domain.Date, error) {
 		if strings.HasSuffix(s, "w") {
 			n *= 7
 		}
-		if n > 366 {
+		if n > r.pol.MaxReviewDays() {
 			break
 		}
-		return today.AddDays(n), nil
+		return r.pol.OnWorkingDay(today.AddDays(n), r.e.loc), nil
 	default:
 		d, err := domain.ParseDate(s)
-		if err == nil && d > today && d <= today.AddDays(366) {
-			return d, nil
+		if err == nil && d > today && d <= today.AddDays(r.pol.MaxReviewDays()) {
+			return r.pol.OnWorkingDay(d, r.e.loc), nil
 		}
 	}
-	return "", &usageError{usage: r.c.usage, reason: r.say("error.review", "Review", s)}
+	return "", &usageError{usage: r.c.usage, reason: r.say("error.review", "Review", s, "Max", r.pol.MaxReviewWeeks)}
 }
 
 // propose offers a queued case to a practitioner, or (transfer) a held case
@@ -142,11 +150,26 @@ func (r *run) propose() error {
 		return domain.Errorf(domain.EINVALID, "%s", r.say("error.transfer_same", "Name", m.Name, "Ref", c.Ref))
 	}
 	points := r.pol.Points(c)
-	before, err := r.workload(m)
+	now, err := r.workload(m)
+	if err != nil {
+		return err
+	}
+	if now.OnLeave {
+		return domain.Errorf(domain.ECONFLICT, "%s", r.say("safeguard.on_leave", "Name", m.Name, "Ref", c.Ref, "Reasons", leaveReasons(m, r.day)))
+	}
+	// Proposals still waiting for m's answer count as accepted, so that two
+	// proposals cannot each look safe on their own.
+	before, pending, err := r.withPending(m, now, c.Ref)
 	if err != nil {
 		return err
 	}
 	after := r.pol.WithCase(m, before, points, r.day)
+	overrideGiven := r.c.review != ""
+	asye := m.Role == domain.RoleASYE && r.pol.ASYEProtected(c)
+	if asye && !overrideGiven {
+		return domain.Errorf(domain.EINVALID, "%s", r.say("safeguard.asye_refused", "Name", m.Name, "Ref", c.Ref,
+			"Desc", r.describe(c), "Person", m.Person, "Transfer", transfer))
+	}
 	p := &domain.Proposal{Team: r.team.ID, Ref: c.Ref, Kind: domain.ProposeAllocate, To: m.Person, By: r.req.Caller,
 		At: r.now, Before: before.Percent, After: after.Percent, Status: domain.ProposalPending}
 	if transfer {
@@ -155,17 +178,17 @@ func (r *run) propose() error {
 			return &usageError{usage: r.c.usage, reason: r.say("error.transfer_reason")}
 		}
 	}
-	overrideGiven := r.c.review != ""
 	var reviewOn domain.Date
 	if overrideGiven {
 		if reviewOn, err = r.review(r.c.review); err != nil {
 			return err
 		}
 	}
-	if r.pol.NeedsOverride(after) {
+	if r.pol.NeedsOverride(after) || asye {
 		if !overrideGiven {
 			return domain.Errorf(domain.EINVALID, "%s", r.say("error.override_needed", "Name", m.Name, "Ref", c.Ref,
-				"Before", before, "After", after, "At", r.pol.OverrideAt, "Transfer", transfer, "Person", m.Person))
+				"Before", before, "After", after, "At", r.pol.OverrideAt, "Transfer", transfer, "Person", m.Person,
+				"ByCount", after.CountRAG == domain.Red && after.Percent < r.pol.OverrideAt))
 		}
 		p.Override = &domain.Override{Reason: r.c.text, ReviewOn: reviewOn, By: r.req.Caller, At: r.now, Percent: after.Percent}
 	}
@@ -186,7 +209,7 @@ func (r *run) propose() error {
 	}
 	detail := pctChange(before, after)
 	if p.Override != nil {
-		detail += "; override: " + p.Override.Reason + "; review " + string(p.Override.ReviewOn)
+		detail += "; override: " + p.Override.Reason + "; review " + r.say("common.day", "D", p.Override.ReviewOn)
 	}
 	if transfer {
 		detail += "; reason: " + p.Reason
@@ -195,7 +218,15 @@ func (r *run) propose() error {
 		return err
 	}
 	d := data("P", p, "Ref", c.Ref, "Desc", r.describe(c), "Points", points, "Name", m.Name, "By", r.req.Caller,
-		"Before", before, "After", after, "Transfer", transfer, "Override", p.Override, "HasOverride", p.Override != nil)
+		"Before", before, "After", after, "Transfer", transfer, "Override", p.Override, "HasOverride", p.Override != nil,
+		"Pending", pending, "ASYE", asye, "Team", r.team.Name, "ByName", r.name(r.req.Caller))
+	if p.Override != nil && (asye || after.RAG == domain.Red) {
+		if err := r.tellServiceManager("safeguard", domain.Message{
+			Title: r.e.prompts.Say("safeguard.sm_title", d), Text: r.e.prompts.Say("safeguard.sm_text", d), RAG: after.RAG,
+		}); err != nil {
+			return err
+		}
+	}
 	if transfer {
 		if hm := r.member(c.Holder); hm != nil {
 			hb, err := r.workload(hm)
@@ -230,7 +261,11 @@ func pctChange(before, after domain.Workload) string {
 		}
 		return strconv.FormatFloat(w.Percent, 'f', 1, 64) + " %"
 	}
-	return f(before) + " → " + f(after) + " " + string(after.RAG)
+	s := f(before) + " → " + f(after) + " " + string(after.RAG)
+	if after.ByCount() {
+		s += " by number of cases"
+	}
+	return s
 }
 
 // checkProposable refuses closed, held (for a new allocation), queued (for
@@ -320,7 +355,7 @@ func (r *run) answer(p *domain.Proposal, accept bool, reason string, button bool
 	var text string
 	if accept {
 		if r.pol.NeedsOverride(after) && p.Override == nil {
-			return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.now_needs_override", "Ref", c.Ref, "After", after))
+			return r.acceptRefused(p, c, m, after)
 		}
 		p.Status = domain.ProposalAccepted
 		if p.Kind == domain.ProposeTransfer {
@@ -353,7 +388,13 @@ func (r *run) answer(p *domain.Proposal, accept bool, reason string, button bool
 		if p.Kind == domain.ProposeAllocate {
 			c.Status = domain.CaseQueued // back in the queue, keeping its waiting time
 		}
-		if err := r.audit("allocate.decline", c.Ref, string(p.To), "", reason); err != nil {
+		// The reason may be about the practitioner's health: it stays on the
+		// proposal and goes privately to those who must act on it; the
+		// audit log, the minutes and the channel only hear that one was given.
+		if err := r.audit("allocate.decline", c.Ref, string(p.To), "", ""); err != nil {
+			return err
+		}
+		if err := r.tellDeclineReason(p, c, d); err != nil {
 			return err
 		}
 		text = r.e.prompts.Say("decline.done", d)
@@ -425,9 +466,15 @@ func (r *run) done() error {
 	if err := r.requireManager("done"); err != nil {
 		return err
 	}
+	// Without a meeting running, the minutes are of everything decided
+	// since the last minutes (or since the team was set up).
 	since := r.team.MeetingStart
+	meeting := !since.IsZero()
 	if since.IsZero() {
-		return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.no_meeting"))
+		since = r.team.LastMinutes
+	}
+	if since.IsZero() {
+		since = r.team.CreatedAt
 	}
 	log, err := r.tx.AuditLog(r.team.ID, since)
 	if err != nil {
@@ -435,6 +482,10 @@ func (r *run) done() error {
 	}
 	var lines []domain.Line
 	for _, e := range log {
+		if e.Action == "meeting.done" {
+			lines = nil // decided before the last minutes, and in them
+			continue
+		}
 		if !r.e.prompts.Has("minutes." + e.Action) {
 			continue
 		}
@@ -447,7 +498,7 @@ func (r *run) done() error {
 	if err != nil {
 		return err
 	}
-	r.team.MeetingStart = zeroTime
+	r.team.MeetingStart, r.team.LastMinutes = zeroTime, r.now
 	if err := r.tx.PutTeam(r.team); err != nil {
 		return err
 	}
@@ -455,7 +506,7 @@ func (r *run) done() error {
 		return err
 	}
 	r.toChannel(domain.Message{
-		Title:    r.say("minutes.title", "Team", r.team.Name, "Since", since, "Now", r.now),
+		Title:    r.say("minutes.title", "Team", r.team.Name, "Since", since, "Now", r.now, "Meeting", meeting),
 		Sections: append([]domain.Section{{Title: r.say("minutes.decisions"), Lines: lines}}, board.Sections...),
 		Fields:   board.Fields,
 	})

@@ -28,7 +28,18 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	}
 	self := who == r.req.Caller
 	if !m.Role.CarriesCases() {
-		r.toCaller(domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)})
+		msg := domain.Message{Text: r.say("capacity.no_cases", "Name", m.Name, "Role", m.Role.Label(), "Self", self)}
+		if m.Role == domain.RoleStudent {
+			lines, err := r.involvedLines(who)
+			if err != nil {
+				return err
+			}
+			msg.Sections = []domain.Section{{Title: r.say("capacity.involved_title", "Count", len(lines)), Lines: lines}}
+			if len(lines) == 0 {
+				msg.Sections[0].Lines = []domain.Line{{Text: r.say("capacity.no_involved")}}
+			}
+		}
+		r.toCaller(msg)
 		return nil
 	}
 	cs, err := r.cases()
@@ -42,7 +53,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 			continue
 		}
 		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c))})
-		if c.Override != nil {
+		if c.Override != nil && !c.Override.Reviewed {
 			overrideLines = append(overrideLines, domain.Line{Text: r.say("capacity.override", "C", c, "O", c.Override, "ByName", r.name(c.Override.By), "Due", string(c.Override.ReviewOn) <= string(r.day))})
 		}
 	}
@@ -88,9 +99,10 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	return nil
 }
 
-// weekHours sums the extra hours p logged this week (from Monday, local time).
+// weekHours sums the extra hours p logged in the last 7 days, the window
+// the digest reports too.
 func (r *run) weekHours(p domain.PersonID) (float64, error) {
-	since := domain.WeekStart(r.now, r.e.loc)
+	since := r.now.AddDate(0, 0, -7)
 	var hs []*domain.HoursEntry
 	var err error
 	if by, ok := r.tx.(interface {
@@ -115,6 +127,9 @@ func (r *run) weekHours(p domain.PersonID) (float64, error) {
 // concern records a capacity concern with a snapshot of the load and tells
 // every manager privately, with an Acknowledge button.
 func (r *run) concern() error {
+	if m := r.member(r.req.Caller); m != nil && m.Role == domain.RoleManager {
+		return r.teamConcern()
+	}
 	m, err := r.requireCarrier("concern")
 	if err != nil {
 		return err
@@ -188,6 +203,9 @@ func (r *run) concernAction(verb string) error {
 		return domain.Errorf(domain.ECONFLICT, "%s", r.say("error.concern_resolved", "C", c, "ByName", r.name(c.ResolvedBy)))
 	}
 	d := data("C", c, "Who", r.req.Caller, "WhoName", r.name(r.req.Caller), "Name", r.name(c.By), "Text", r.c.text)
+	if c.TeamLevel && c.By == r.req.Caller && verb == "ack" {
+		return domain.Errorf(domain.EFORBIDDEN, "%s", r.say("safeguard.own_team_concern", "C", c))
+	}
 	switch verb {
 	case "ack":
 		if c.Acknowledged() {

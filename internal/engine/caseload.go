@@ -82,6 +82,11 @@ func (r *run) addMember() error {
 	}
 	m := r.member(r.c.person)
 	before := ""
+	var was *domain.Member // the member before the change, for a carrier's capacity
+	if m != nil && m.Role.CarriesCases() {
+		old := *m
+		was = &old
+	}
 	if m == nil {
 		m = &domain.Member{Team: r.team.ID, Person: r.c.person, JoinedAt: r.now, FTE: 1}
 	} else {
@@ -118,6 +123,15 @@ func (r *run) addMember() error {
 	w, err := r.workload(m)
 	if err != nil {
 		return err
+	}
+	if was != nil && m.Role.CarriesCases() {
+		wasW, err := r.workload(was)
+		if err != nil {
+			return err
+		}
+		if err := r.capacityFell(m, wasW, w, r.say("safeguard.why_fte", "From", was.FTE, "To", m.FTE, "Role", m.Role.Label(), "WasRole", was.Role.Label())); err != nil {
+			return err
+		}
 	}
 	r.toChannel(domain.Message{Text: r.say("add.done", "Name", m.Name, "Person", m.Person, "Role", role.Label(),
 		"FTE", m.FTE, "Carries", role.CarriesCases(), "W", w, "Team", r.team.Name, "Updated", before != "")})
@@ -358,6 +372,9 @@ func (r *run) caseUpdate() error {
 			before := r.pol.Reweighed(m, after, newPoints, oldPoints, r.day)
 			d["HasHolder"], d["Holder"], d["Name"], d["Before"], d["After"] = true, m.Person, m.Name, before, after
 			if r.pol.NeedsOverride(after) && !r.pol.NeedsOverride(before) || after.RAG != before.RAG && worseThan(after.RAG, before.RAG) && r.pol.NeedsOverride(after) {
+				if err := r.askOverrideReason(c, after, d); err != nil {
+					return err
+				}
 				note := domain.Message{Title: r.e.prompts.Say("case.over.title", d), Text: r.e.prompts.Say("case.over.managers", d), RAG: after.RAG}
 				mgrs, err := r.managers()
 				if err != nil {

@@ -260,6 +260,8 @@ func (r *run) exec() error {
 		return r.concernAction("plan")
 	case "capacity.resolve":
 		return r.concernAction("resolve")
+	case "capacity.agree", "capacity.disagree":
+		return r.concernAnswer(r.c.name == "capacity.agree")
 	}
 	if err := r.resolveTeam(); err != nil {
 		return err
@@ -322,6 +324,8 @@ func (r *run) execTeam() error {
 		return r.withdraw()
 	case "allocate.done":
 		return r.done()
+	case "allocate.review":
+		return r.overrideReview()
 	case "capacity.show":
 		return r.capacityShow(r.req.Caller, false)
 	case "capacity.member":

@@ -252,7 +252,7 @@ func TestCaseShowListsHistoryInOrder(t *testing.T) {
 	f.must(t, "alice", "allocate", "accept C-20")
 	f.must(t, "meg", "caseload", "case involve C-20 <@stu>")
 	got := texts(f.must(t, "alice", "caseload", "case show C-20"))
-	want := []string{"added by Meg", "proposed by Meg", "declined by Alice: no time this month", "proposed by Meg", "accepted by Bo",
+	want := []string{"added by Meg", "proposed by Meg", "declined by Alice (their reason went privately to the managers)", "proposed by Meg", "accepted by Bo",
 		"re-weighed by Meg from cin, rural", "transfer to", "accepted by Alice, taking it over from", "Stu recorded as involved"}
 	pos := 0
 	for _, w := range want {
@@ -266,6 +266,9 @@ func TestCaseShowListsHistoryInOrder(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("case show lacks %q:\n%s", w, got)
 		}
+	}
+	if strings.Contains(got, "no time this month") {
+		t.Errorf("a decline's reason is private, but case show has it:\n%s", got)
 	}
 }
 

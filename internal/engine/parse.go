@@ -190,6 +190,8 @@ func parseAllocate(platform string, words []string) (*cmd, error) {
 		}
 		c := &cmd{name: "allocate.transfer", usage: tu, ref: args[0], person: p, label: label}
 		return c, parseOverride(c, args[2:], tu, true)
+	case "review":
+		return parseOverrideReview(args)
 	case "propose":
 		args = words[1:]
 	default:
@@ -288,6 +290,8 @@ func parseCapacity(platform string, words []string) (*cmd, error) {
 			return nil, bad(usage, "parse.concern_number")
 		}
 		return &cmd{name: name, usage: usage, id: id}, nil
+	case "agree", "disagree":
+		return parseConcernAnswer(kw, args)
 	case "plan":
 		const pu = "usage.capacity.plan"
 		if len(args) < 2 {
@@ -444,4 +448,51 @@ func parseFactors(c *cmd, words []string, usage string, update bool) error {
 		c.factors = append(c.factors, lw)
 	}
 	return nil
+}
+
+// parseOverrideReview reads "REF continue review=4w <reason…>" or "REF end".
+func parseOverrideReview(args []string) (*cmd, error) {
+	const u = "usage.allocate.review"
+	if len(args) < 2 {
+		return nil, bad(u, "")
+	}
+	c := &cmd{name: "allocate.review", usage: u, ref: args[0], action: strings.ToLower(args[1])}
+	switch c.action {
+	case "end":
+		if len(args) > 2 {
+			return nil, bad(u, "")
+		}
+		return c, nil
+	case "continue":
+		args = args[2:]
+		for len(args) > 0 && strings.HasPrefix(strings.ToLower(args[0]), "review=") {
+			c.review = strings.TrimSpace(args[0][len("review="):])
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			return nil, bad(u, "parse.override_reason")
+		}
+		if c.review == "" {
+			c.review = "default"
+		}
+		c.text = rest(args)
+		return c, nil
+	}
+	return nil, bad(u, "")
+}
+
+// parseConcernAnswer reads "agree ID" or "disagree ID <why…>".
+func parseConcernAnswer(kw string, args []string) (*cmd, error) {
+	u := "usage.capacity." + kw
+	if len(args) == 0 || (kw == "agree" && len(args) != 1) {
+		return nil, bad(u, "")
+	}
+	id, ok := parseID(args[0])
+	if !ok {
+		return nil, bad(u, "parse.concern_number")
+	}
+	if kw == "disagree" && len(args) < 2 {
+		return nil, bad(u, "parse.disagree_why")
+	}
+	return &cmd{name: "capacity." + kw, usage: u, id: id, text: rest(args[1:])}, nil
 }

@@ -77,7 +77,31 @@ func matrixFixture(t *testing.T) *fixture {
 	f.must(t, "alice", "allocate", "accept C-2")
 	f.must(t, "meg", "allocate", "C-3 <@alice>") // proposal 2
 	f.must(t, "alice", "capacity", "concern too much")
+	f.must(t, "meg", "capacity", "plan 1 fewer cases")
+	f.must(t, "meg", "caseload", "case add C-4 cin")
+	f.must(t, "meg", "allocate", "C-4 <@alice>")
+	f.must(t, "alice", "allocate", "decline C-4 "+secretReason)
 	return f
+}
+
+// secretReason is a decline's reason in the matrix fixture: it may be about
+// someone's health, so no channel message may ever carry it.
+const secretReason = "my chemotherapy starts on Monday"
+
+// noSecretInChannel fails when a channel message, answered or queued,
+// carries the decline's reason.
+func noSecretInChannel(t *testing.T, f *fixture, resp engine.Response) {
+	t.Helper()
+	for _, m := range resp.Messages {
+		if m.Audience == domain.ToChannel && strings.Contains(Flatten(m), secretReason) {
+			t.Fatalf("a decline's reason reached the channel:\n%s", Flatten(m))
+		}
+	}
+	for _, it := range f.outbox(t) {
+		if it.Message.Audience == domain.ToChannel && strings.Contains(Flatten(it.Message), secretReason) {
+			t.Fatalf("a decline's reason is queued for the channel:\n%s", Flatten(it.Message))
+		}
+	}
 }
 
 func TestPermissionMatrix(t *testing.T) {
@@ -109,7 +133,10 @@ func TestPermissionMatrix(t *testing.T) {
 		{"allocate", "withdraw C-3", "", managers},
 		{"capacity", "", "", members},
 		{"capacity", "<@alice>", "", managers + " alice"},
-		{"capacity", "concern overloaded", "", "alice bo"},
+		{"capacity", "concern overloaded", "", "alice bo meg"},
+		{"capacity", "agree 1", "", "alice"},
+		{"capacity", "disagree 1 not enough", "", "alice"},
+		{"allocate", "review C-2 end", "", managers},
 		{"capacity", "hours 2 visits", "", "alice bo"},
 		{"capacity", "ack 1", "", managers},
 		{"capacity", "plan 1 fewer cases", "", managers},
@@ -137,6 +164,7 @@ func TestPermissionMatrix(t *testing.T) {
 				} else {
 					resp = f.do(t, role, tc.command, tc.text)
 				}
+				noSecretInChannel(t, f, resp)
 				if allowed[role] {
 					if resp.Code == domain.EFORBIDDEN {
 						t.Fatalf("%s should be allowed, got a refusal: %s", role, texts(resp))

@@ -193,7 +193,7 @@ func TestImportRejects(t *testing.T) {
 		{"duplicate team id", edited(map[int]string{16: "  - id: north"}),
 			`t.yaml:16: teams[1].id: the team id north is already used by teams[0] (line 2); team ids must be unique`},
 		{"bad channel", edited(map[int]string{4: "    channel: '#north'"}),
-			`t.yaml:4: teams[0].channel: "#north" is not a channel: write slack: or discord: and the channel's ID`},
+			`t.yaml:4: teams[0].channel: "#north" is not a channel: write slack:, discord: or teams: and the channel's ID`},
 		{"bad service manager", edited(map[int]string{5: "    service_manager: Sue"}),
 			`t.yaml:5: teams[0].service_manager: "Sue" is not a person: write the platform, a colon and their user ID`},
 		{"bad member id", edited(map[int]string{19: "      - {id: UD, name: Dee Dale, role: practitioner}"}),

@@ -248,8 +248,8 @@ func (f *fields) list(key string) []*yaml.Node {
 
 var (
 	slugRe    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	personRe  = regexp.MustCompile(`^(slack|discord|console):[A-Za-z0-9._-]{1,64}$`)
-	channelRe = regexp.MustCompile(`^(slack|discord):[A-Za-z0-9._-]{1,64}$`)
+	personRe  = regexp.MustCompile(`^(slack|discord|console):[A-Za-z0-9._-]{1,64}$|^teams:[A-Za-z0-9._:-]{1,160}$`)
+	channelRe = regexp.MustCompile(`^(slack|discord):[A-Za-z0-9._-]{1,64}$|^teams:19:[A-Za-z0-9._-]{1,120}@thread\.[a-z0-9]{1,16}$`)
 )
 
 const maxTeamID, maxReason = 40, 200
@@ -271,7 +271,7 @@ func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	if ch, ok := f.text("channel", ""); ok {
 		t.channelNode = f.get("channel")
 		if !channelRe.MatchString(ch) {
-			p.bad(t.channelNode, f.field("channel"), "%q is not a channel: write slack: or discord: and the channel's ID, like slack:C0123ABCD or discord:80351110224678912", clip(ch))
+			p.bad(t.channelNode, f.field("channel"), "%q is not a channel: write slack:, discord: or teams: and the channel's ID, like slack:C0123ABCD, discord:80351110224678912 or teams:19:abc@thread.tacv2", clip(ch))
 		} else {
 			t.channel = domain.ChannelID(ch)
 		}

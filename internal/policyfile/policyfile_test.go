@@ -58,8 +58,10 @@ benchmark_points: 110
 load_bands: {amber_from: 105}
 factors: {court: 3, interpreter: 1}
 high_risk_factors: []
+asye_protected_factors: []
 bank_holidays: [2026-12-25, "2026-12-28"]
 asye_high_risk: true
+max_review_weeks: 8
 `), "team.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +71,8 @@ asye_high_risk: true
 	want.LoadBands.AmberFrom = 105 // the other bands keep their defaults
 	want.Factors = map[string]float64{"court": 3, "interpreter": 1}
 	want.HighRiskFactors = nil
+	want.ASYEProtectedFactors = nil
+	want.MaxReviewWeeks = 8
 	want.BankHolidays = []domain.Date{"2026-12-25", "2026-12-28"}
 	want.ASYEHighRisk = true
 	if !reflect.DeepEqual(got, want) {
@@ -107,6 +111,12 @@ func TestBadFieldsAreNamed(t *testing.T) {
 			`p.yaml:1: bank_holidays[1]: "christmas" is not a date (YYYY-MM-DD)`},
 		{"default clashes with the file", "case_types: {cin: {points: 5}}\n",
 			`p.yaml: high_risk_types[0]: "proceedings" is not one of case_types (this is the built-in value; the file changes something it depends on)`},
+		{"review longer than the longest", "review_weeks: 13\n",
+			"p.yaml:1: review_weeks: must be at most max_review_weeks (12)"},
+		{"protected type unknown", "asye_protected_types: [court_work]\n",
+			`p.yaml:1: asye_protected_types[0]: "court_work" is not one of case_types`},
+		{"team over percent", "team_over_percent: 0\n",
+			"p.yaml:1: team_over_percent: must be more than 0"},
 		{"malformed", "benchmark_points: 100\n  stable_points: 15\n",
 			"p.yaml:2: this is not valid YAML (mapping values are not allowed in this context); check the indentation, the colons and the brackets"},
 		{"tab", "load_bands:\n  amber_from: 100\n\tred_from: 110\n",

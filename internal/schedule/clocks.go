@@ -209,18 +209,21 @@ func (t *teamRun) escalateConcern(c *domain.Concern, n int, due time.Time) error
 		"Raised": t.local(c.RaisedAt), "Due": t.local(t.s.Policy.AckDeadline(c.RaisedAt, t.s.AckWithin, t.s.Loc)),
 		"Next": t.local(t.s.Policy.NextEscalation(t.now, t.s.EscalateEvery, t.s.Loc)), "Now": t.local(t.now),
 		"W": w, "HasNow": hasNow}
+	// The colour of an escalation is its urgency, not the raiser's RAG.
 	msg := domain.Message{
 		Title:   t.say("escalate.concern.title", d),
 		Text:    t.say("escalate.concern.text", d),
-		RAG:     c.Snapshot.RAG,
+		RAG:     domain.Red,
 		Buttons: []domain.Button{{Label: t.say("button.ack", nil), ActionID: "ack:" + id, Style: domain.ButtonPrimary}},
-	}
-	if hasNow {
-		msg.RAG = domain.Worse(msg.RAG, w.RAG)
 	}
 	to, err := t.toServiceManager("concern", id, id, msg)
 	if err != nil {
 		return err
+	}
+	if n == 1 {
+		if err := t.toldEscalated(c, "ack", to); err != nil {
+			return err
+		}
 	}
 	c.Escalations = n
 	if err := t.tx.PutConcern(c); err != nil {
@@ -243,9 +246,8 @@ func (t *teamRun) caseClocks() ([]firing, error) {
 	for _, c := range t.cases {
 		switch {
 		case (c.Status == domain.CaseQueued || c.Status == domain.CaseProposed) && pol.IsHighRisk(c) && !c.QueuedSince.IsZero():
-			due := pol.AddWorkingDays(c.QueuedSince, pol.HighRiskWaitWorkingDays, loc)
-			key := highRiskKey(t.team.ID, c.Ref, c.QueuedSince)
-			ok, err := t.due(due, key)
+			first := pol.AddWorkingDays(c.QueuedSince, pol.HighRiskWaitWorkingDays, loc)
+			due, key, ok, err := t.repeatDue(first, highRiskKey(t.team.ID, c.Ref, c.QueuedSince))
 			if err != nil {
 				return nil, err
 			} else if !ok {
@@ -255,9 +257,8 @@ func (t *teamRun) caseClocks() ([]firing, error) {
 				return 1, t.escalateHighRisk(c, key, due)
 			}})
 		case c.Status == domain.CaseAllocated && c.Override != nil && !c.Override.Reviewed && c.Override.ReviewOn != "":
-			due := c.Override.ReviewOn.Time(loc)
-			key := overrideKey(t.team.ID, c.Ref, c.Override.At)
-			ok, err := t.due(due, key)
+			first := c.Override.ReviewOn.Time(loc)
+			due, key, ok, err := t.repeatDue(first, overrideReviewKey(t.team.ID, c.Ref, c.Override))
 			if err != nil {
 				return nil, err
 			} else if !ok {

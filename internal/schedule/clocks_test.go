@@ -90,8 +90,10 @@ func TestConcernEscalatesOnTimeAcrossRestarts(t *testing.T) {
 		t.Fatalf("state keys %v, want two records", keys)
 	}
 
-	// The service manager acknowledges: no more pings, ever.
+	// The service manager acknowledges and a plan is recorded: no more
+	// pings, ever.
 	f.press("sam", "ack:1")
+	f.do("meg", "capacity", "plan 1 two court reports move to Cy")
 	f.take()
 	for _, when := range []time.Time{at(2026, 11, 27, 10, 0), at(2026, 11, 30, 10, 0), at(2026, 12, 14, 10, 0)} {
 		f.runAt(when)
@@ -284,15 +286,32 @@ func TestHighRiskCaseWaitingTooLong(t *testing.T) {
 	if text := flatten(got[0].Message); !strings.Contains(text, "C-77") || !strings.Contains(text, "2 working days") || strings.Contains(text, "C-78") {
 		t.Fatalf("high-risk message:\n%s", text)
 	}
-	// Proposed and declined: back in the queue with its waiting time, so no new clock.
+	if f.run() != 0 {
+		t.Fatal("a second pass at the same time fired again")
+	}
+	// Proposed and declined: back in the queue with its waiting time, so
+	// the same clock runs on, and repeats each working day.
 	f.do("meg", "allocate", "C-77 "+mention("alice"))
 	f.do("alice", "allocate", "decline C-77 I am in court all week")
 	f.take()
 	f.reopen()
-	for _, when := range []time.Time{at(2026, 11, 26, 10, 0), at(2026, 12, 7, 10, 0)} {
-		f.runAt(when)
-		f.expectPing("after the first", 0, "")
+	if f.runAt(at(2026, 11, 26, 9, 59)) != 0 {
+		t.Fatal("repeated early")
 	}
+	f.runAt(at(2026, 11, 26, 10, 0))
+	f.expectPing("the next working day", 1, person("sam"))
+	f.runAt(at(2026, 11, 27, 10, 0))
+	f.expectPing("on Friday", 1, person("sam"))
+	f.runAt(at(2026, 11, 28, 10, 0)) // Saturday
+	f.expectPing("on Saturday", 0, "")
+	f.runAt(at(2026, 11, 30, 10, 0)) // Monday
+	f.expectPing("on Monday", 1, person("sam"))
+	// Allocated: no more.
+	f.do("meg", "allocate", "C-77 "+mention("cy"))
+	f.do("cy", "allocate", "accept C-77")
+	f.take()
+	f.runAt(at(2026, 12, 7, 10, 0))
+	f.expectPing("after allocation", 0, "")
 }
 
 func TestProposalReminderOnce(t *testing.T) {
@@ -345,10 +364,33 @@ func TestOverrideDueForReview(t *testing.T) {
 	if text := flatten(got[0].Message); !strings.Contains(text, "C-9") || !strings.Contains(text, "she knows the family") || !strings.Contains(text, "Alice") {
 		t.Fatalf("override message:\n%s", text)
 	}
+	if f.run() != 0 {
+		t.Fatal("a second pass at the same time told again")
+	}
+	// Not reviewed: reminded again the next working day.
 	f.reopen()
+	f.runAt(at(2026, 12, 8, 0, 0))
+	if got := f.take(schedule.KindReminder); len(got) != 1 {
+		t.Fatalf("reminders the next working day: %v, want one", dests(got))
+	}
+	// Reviewed, continuing for 4 weeks: quiet until the new date.
+	f.do("meg", "allocate", "review C-9 continue review=4w the hearing moved; C-3 moves to Cy next week")
+	f.take()
 	f.runAt(at(2026, 12, 21, 10, 0))
 	if got := f.take(schedule.KindReminder); len(got) != 0 {
-		t.Fatalf("told twice: %v", dests(got))
+		t.Fatalf("told after the review: %v", dests(got))
+	}
+	// Tue 8 Dec + 4 weeks is Tue 5 Jan 2027.
+	f.runAt(at(2027, 1, 5, 0, 0))
+	if got := f.take(schedule.KindReminder); len(got) != 1 {
+		t.Fatalf("at the new review date: %v, want one", dests(got))
+	}
+	// Ended: no more reminders.
+	f.do("meg", "allocate", "review C-9 end")
+	f.take()
+	f.runAt(at(2027, 1, 12, 10, 0))
+	if got := f.take(schedule.KindReminder); len(got) != 0 {
+		t.Fatalf("told after the override ended: %v", dests(got))
 	}
 }
 

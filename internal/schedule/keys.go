@@ -12,8 +12,11 @@ import (
 // references have no colon, so the keys cannot run into each other.
 //
 //	esc:concern:<id>:<n>                 the n-th escalation of a concern
-//	esc:highrisk:<team>:<ref>:<queued>   a high-risk case waiting too long, once per queueing
-//	esc:override:<team>:<ref>:<at>       an override due for review, once per override
+//	esc:highrisk:<team>:<ref>:<queued>   a high-risk case waiting too long (then :2, :3 … each working day)
+//	esc:override:<team>:<ref>:<at>       an override due for review (then :2, :3 … each working day;
+//	                                     after a review that continues it, :r<review date> before them)
+//	esc:noplan:<id>                      a concern acknowledged with no plan in time (then :2 …)
+//	esc:teamover:<team>                  the team over capacity: when it crossed, the last alert
 //	esc:longover:<team>:<person>:<week>  over capacity for weeks, once per run of weeks
 //	esc:nosm:<kind>:<subject>            the channel told it has no service manager
 //	digest:<team>:<slot>                 a team's scheduled digest, once per slot

@@ -39,6 +39,9 @@ const (
 	KindEscalation = "escalation"
 	KindReminder   = "reminder"
 	KindDigest     = "digest"
+	// KindNotice tells a raiser and the managers that something went to
+	// the service manager.
+	KindNotice = "notice"
 )
 
 // Scheduler runs the clocks and the digest. Set the fields, then call Run
@@ -347,7 +350,7 @@ func (s *Scheduler) plan(tx domain.Tx, teamID string, now time.Time, admins []do
 		return nil, err
 	}
 	t := &teamRun{s: s, tx: tx, team: team, now: now, admins: admins}
-	steps := []func() ([]firing, error){t.concernClocks, t.caseClocks, t.proposalClocks, t.snapshot}
+	steps := []func() ([]firing, error){t.concernClocks, t.planClocks, t.caseClocks, t.proposalClocks, t.teamOverClock, t.snapshot}
 	if withDigest {
 		steps = append(steps, t.digest)
 	}

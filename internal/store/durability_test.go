@@ -22,7 +22,7 @@ import (
 // documentedBuckets is the key layout of keys.go, written out again so that
 // a bucket dropped from topBuckets by mistake fails here.
 var documentedBuckets = []string{"meta", "people", "teams", "channels", "t", "caserefs",
-	"memberships", "proposals", "pending", "concerns", "outbox", "state", "outboxdue", "outboxlive"}
+	"memberships", "proposals", "pending", "concerns", "outbox", "state", "convrefs", "outboxdue", "outboxlive"}
 
 func reopen(tb testing.TB, db *DB, opt Options) *DB {
 	tb.Helper()

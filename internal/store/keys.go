@@ -33,6 +33,8 @@ import (
 //	            they are due (since schema 3)
 //	outboxlive  seq → nothing: waiting (not failed) items (since schema 3)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
+//	convrefs    person or channel ID → ConversationRef (where a platform
+//	            like Teams reaches them later)
 //
 // Sequences are bbolt's NextSequence as 8-byte big-endian, so keys sort in
 // the order they were made.
@@ -51,6 +53,7 @@ var (
 	bucketOutboxDue   = []byte("outboxdue")
 	bucketOutboxLive  = []byte("outboxlive")
 	bucketState       = []byte("state")
+	bucketConvRefs    = []byte("convrefs")
 
 	subMembers = []byte("members")
 	subCases   = []byte("cases")
@@ -69,7 +72,7 @@ var (
 
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
-	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState,
+	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 	bucketOutboxDue, bucketOutboxLive,
 }
 
@@ -153,7 +156,7 @@ func checkRecords(tx *bolt.Tx) []error {
 			return nil
 		})
 	}
-	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState} {
+	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs} {
 		each(string(name), tx.Bucket(name))
 	}
 	if schemaOf(tx) >= 3 {
