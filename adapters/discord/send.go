@@ -17,8 +17,8 @@ import (
 	"github.com/safeload/safeload/internal/domain"
 )
 
-// Discord's JSON error codes that decide where a message goes.
-const codeUnknownChannel = 10003
+// Discord's JSON error code that decides where a message goes.
+const codeUnknownChannel = discordgo.ErrCodeUnknownChannel
 
 // Send delivers one outbox message to dest, "discord:<id>": a channel post
 // for a channel, a DM for a person. The outbox writes both with the same
