@@ -232,7 +232,7 @@ func TestSlackManifest(t *testing.T) {
 			"  go run ./cmd/safeload slack manifest --socket > deploy/slack/manifest.yaml\n\ngot:\n%s", socket)
 	}
 	for _, want := range []string{"command: /allocate", "command: /capacity", "command: /caseload", "should_escape: true",
-		"- commands", "- chat:write", "- im:write", "- users:read", "socket_mode_enabled: true"} {
+		"- commands", "- chat:write", "- im:write", "socket_mode_enabled: true"} {
 		if !strings.Contains(socket, want) {
 			t.Errorf("manifest lacks %q", want)
 		}
@@ -240,11 +240,14 @@ func TestSlackManifest(t *testing.T) {
 	if strings.Contains(socket, "url:") {
 		t.Error("a Socket Mode manifest needs no URL")
 	}
+	if strings.Contains(socket, "users:read") {
+		t.Error("the manifest asks for a scope safeload does not use")
+	}
 
 	code, httpMode, _ := run("--url", "https://safeload.example.org/")
-	if code != exitOK || !strings.Contains(httpMode, `url: "https://safeload.example.org/slack/commands"`) ||
-		!strings.Contains(httpMode, `request_url: "https://safeload.example.org/slack/interactions"`) ||
-		!strings.Contains(httpMode, "socket_mode_enabled: false") {
+	if code != exitOK || !strings.Contains(httpMode, `url: https://safeload.example.org/slack/commands`) ||
+		!strings.Contains(httpMode, `request_url: https://safeload.example.org/slack/interactions`) ||
+		strings.Contains(httpMode, "socket_mode_enabled: true") {
 		t.Fatalf("exit %d:\n%s", code, httpMode)
 	}
 	for _, args := range [][]string{{}, {"--url", "http://plain.example.org"}, {"--bogus"}, {"extra"}} {
