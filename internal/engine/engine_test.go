@@ -26,7 +26,7 @@ type fixture struct {
 	eng   *engine.Engine
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	fc := clock.NewFake(start)
 	st, err := store.Open(filepath.Join(t.TempDir(), "safeload.db"), store.Options{Clock: fc})
