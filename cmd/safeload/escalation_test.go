@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,22 +205,6 @@ func (c *escCapture) pings() []escCaptured {
 	return out
 }
 
-// waitPings waits for n pings, at most within.
-func (c *escCapture) waitPings(t *testing.T, n int, within time.Duration) []escCaptured {
-	t.Helper()
-	deadline := time.After(within)
-	for {
-		if got := c.pings(); len(got) >= n {
-			return got
-		}
-		select {
-		case <-c.note:
-		case <-deadline:
-			t.Fatalf("%d escalations within %s, want %d", len(c.pings()), within, n)
-		}
-	}
-}
-
 // TestEscalationEndToEnd runs the wiring serve uses (the configuration,
 // the scheduler and the outbox loop) on an injected clock with
 // SAFELOAD_ACK_WITHIN=2s and SAFELOAD_ESCALATE_EVERY=2s, with a capturing
@@ -232,18 +217,8 @@ func TestEscalationEndToEnd(t *testing.T) {
 	env := map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ACK_WITHIN": "2s", "SAFELOAD_ESCALATE_EVERY": "2s",
 		"SAFELOAD_ADMINS": "slack:UADMIN", "SAFELOAD_LOG_LEVEL": "warn"}
 	var errb bytes.Buffer
-	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb,
-		getenv: func(k string) string { return env[k] }}
-	cfg, err := c.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
 	fc := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	a, err := c.openApp(cfg, fc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(t, env, fc, &errb)
 	sink := &escCapture{note: make(chan struct{}, 1)}
 	loop := &delivery.Loop{Store: a.store, Clock: fc, Log: a.log, Fallback: sink}
 	sched := newScheduler(a, loop.Wake)
@@ -299,6 +274,24 @@ func TestEscalationEndToEnd(t *testing.T) {
 	if strings.Contains(errb.String(), "level=error") {
 		t.Errorf("errors logged:\n%s", errb.String())
 	}
+}
+
+// testApp wires the app serve uses, from env, on the clock given, logging
+// to logs; it is closed when the test ends.
+func testApp(t *testing.T, env map[string]string, clk clock.Clock, logs io.Writer) *app {
+	t.Helper()
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs,
+		getenv: func(k string) string { return env[k] }}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.openApp(cfg, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a
 }
 
 // counterValue sums a counter of the app's registry.

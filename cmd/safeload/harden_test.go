@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -221,19 +220,8 @@ func TestMetricsKeepTeamsOutByDefault(t *testing.T) {
 
 // A digest the scheduler posts is counted and shows in /healthz.
 func TestDigestFiringShowsInHealthz(t *testing.T) {
-	env := map[string]string{"SAFELOAD_DB": filepath.Join(t.TempDir(), "h.db")}
-	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
-		getenv: func(k string) string { return env[k] }}
-	cfg, err := c.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
 	fc := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	a, err := c.openApp(cfg, fc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(t, map[string]string{"SAFELOAD_DB": filepath.Join(t.TempDir(), "h.db")}, fc, io.Discard)
 	newScheduler(a, nil).Observe(schedule.KindDigest)
 	rec := httptest.NewRecorder()
 	a.healthz(nil, &delivery.Loop{Store: a.store}).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))

@@ -20,8 +20,6 @@ import (
 
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
 	"github.com/safeload/safeload/internal/delivery"
-	"github.com/safeload/safeload/internal/domain"
-	"github.com/safeload/safeload/internal/store"
 )
 
 func TestBadConfigurationExits2NamingTheSetting(t *testing.T) {
@@ -204,17 +202,7 @@ func keys[V any](m map[string]V) []string {
 func TestBackupWhileServeRunsAndCheck(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "live.db")
-	// Put something in the store first.
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Update(func(tx domain.Tx) error {
-		return tx.PutTeam(&domain.Team{ID: "north", Name: "North", Channel: "console:#north"})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	seedStore(t, db) // something in the store first
 
 	s := startServe(t, map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0"})
 	_ = s
