@@ -27,19 +27,11 @@ const codeUnknownChannel = discordgo.ErrCodeUnknownChannel
 // a DM. A message too big for one Discord message goes as several; if a
 // later one fails, the retry carries on after those already posted.
 func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) error {
-	id, ok := strings.CutPrefix(dest, platform+":")
-	if !ok || id == "" {
-		return delivery.Permanent(fmt.Errorf("discord: %q is not a Discord destination", dest))
-	}
-	outs, err := a.render.Render(msg)
-	if err != nil {
-		return delivery.Permanent(err)
-	}
 	key := partsKey(dest, msg)
 	a.sendMu.Lock()
 	done := a.posted[key]
 	a.sendMu.Unlock()
-	err = a.sendFrom(ctx, id, msg, outs, done, func(n int) error {
+	err := a.SendParts(ctx, dest, msg, done, func(n int) error {
 		a.sendMu.Lock()
 		a.posted[key] = n
 		a.sendMu.Unlock()
