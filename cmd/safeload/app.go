@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/metrics"
@@ -59,6 +60,19 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 }
 
 func (a *app) Close() error { return a.store.Close() }
+
+// outboxLoop is the one way the outbox is delivered (serve, and digest's
+// deliver-now): through the senders given, the admins told privately of a
+// message that failed for good, Retry-After capped by the policy, every
+// outcome counted.
+func (a *app) outboxLoop(senders map[string]delivery.Sender) *delivery.Loop {
+	return &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log.WithField("component", "delivery"),
+		Senders: senders, Admins: a.engine.Admins, Observe: a.metrics.Delivered,
+		MaxWait: time.Duration(a.cfg.Policy.RetryAfterMaxMinutes) * time.Minute,
+		Notice: func(it *domain.OutboxItem, err error) domain.Message {
+			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
+		}}
+}
 
 // storeSource feeds the metrics from the store at scrape time.
 type storeSource struct{ a *app }

@@ -287,10 +287,7 @@ func enqueueTracked(tx domain.Tx, fn func(domain.Tx) (int, error)) ([]uint64, er
 // items are delivered, have failed for good, or must wait past
 // digestDeliverFor. Other items due in the outbox go out with them.
 func (a *app) deliverNow(ctx context.Context, senders map[string]delivery.Sender, ids []uint64) (sent, waiting, failed int, err error) {
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log.WithField("component", "delivery"), Senders: senders,
-		Admins: a.engine.Admins, Notice: func(it *domain.OutboxItem, err error) domain.Message {
-			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
-		}}
+	loop := a.outboxLoop(senders)
 	deadline := time.Now().Add(digestDeliverFor)
 	for {
 		if _, err := loop.RunOnce(ctx); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/delivery"
-	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/httpsrv"
 )
 
@@ -67,18 +66,12 @@ func (c *cli) runServe(args []string) int {
 	}
 
 	// The outbox: every message for someone other than the caller.
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: log.WithField("component", "delivery"),
-		Senders: map[string]delivery.Sender{}, Admins: a.engine.Admins,
-		MaxWait: time.Duration(a.cfg.Policy.RetryAfterMaxMinutes) * time.Minute,
-		Notice: func(it *domain.OutboxItem, err error) domain.Message {
-			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
-		}}
+	senders := map[string]delivery.Sender{}
 	for _, p := range platforms {
-		loop.Senders[p.name] = p.sender
+		senders[p.name] = p.sender
 	}
+	loop := a.outboxLoop(senders)
 	a.engine.Wake = loop.Wake
-
-	loop.Observe = a.metrics.Delivered
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", a.healthz(platforms, loop))
