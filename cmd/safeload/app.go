@@ -90,37 +90,5 @@ func (s storeSource) Outbox() (int, time.Duration, error) {
 }
 
 func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
-	out := map[string]map[domain.RAG]int{}
-	err := s.a.store.View(func(tx domain.Tx) error {
-		teams, err := tx.Teams()
-		if err != nil {
-			return err
-		}
-		day := domain.DateOf(tx.Now().In(s.a.cfg.TZ))
-		for _, t := range teams {
-			ms, err := tx.Members(t.ID)
-			if err != nil {
-				return err
-			}
-			cs, err := openCases(tx, t.ID)
-			if err != nil {
-				return err
-			}
-			sum := s.a.cfg.Policy.Summarise(ms, cs, day)
-			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// openCases reads a team's open cases from the store's index when it has
-// one (closed cases pile up over the years and count for nothing).
-func openCases(tx domain.Tx, team string) ([]*domain.Case, error) {
-	if o, ok := tx.(interface {
-		OpenCases(team string) ([]*domain.Case, error)
-	}); ok {
-		return o.OpenCases(team)
-	}
-	return tx.Cases(team)
+	return metrics.RAGCounts(s.a.store, &s.a.cfg.Policy, s.a.cfg.TZ)
 }

@@ -3,13 +3,17 @@ package metrics
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/store"
+	"github.com/safeload/safeload/prompts"
 )
 
 type answer engine.Response
@@ -48,4 +52,32 @@ func counter(t *testing.T, m *Metrics, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// RAGCounts counts each team's practitioners by colour, from open cases.
+func TestRAGCounts(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pol := domain.DefaultPolicy()
+	eng := engine.New(st, &pol, prompts.MustLoad(), time.UTC, []domain.PersonID{"test:admin"})
+	for _, c := range [][3]string{
+		{"admin", "caseload", "setup North"}, {"admin", "caseload", "add <@alice|Alice> practitioner"},
+		{"admin", "caseload", "add <@bo|Bo> practitioner fte=0.1"}, {"admin", "caseload", "case add C-1 proceedings court"},
+		{"admin", "allocate", "C-1 <@bo> override review=2w court next week"}, {"bo", "allocate", "accept C-1"},
+	} {
+		resp := eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: "test:C1", Caller: domain.PersonID("test:" + c[0]), Command: c[1], Text: c[2]})
+		if resp.Code != "" {
+			t.Fatalf("/%s %s: %s %v", c[1], c[2], resp.Code, resp.Messages)
+		}
+	}
+	got, err := RAGCounts(st, &pol, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := got["north"]; n[domain.Green] != 1 || n[domain.Red] != 1 || len(got) != 1 {
+		t.Fatalf("RAGCounts = %v", got)
+	}
 }

@@ -82,3 +82,48 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(members, prometheus.GaugeValue, float64(n), string(rag))
 	}
 }
+
+// RAGCounts counts each team's case-carrying members by RAG colour today
+// (in loc), from the open cases only: a Source's RAGCounts.
+func RAGCounts(st domain.Store, pol *domain.Policy, loc *time.Location) (map[string]map[domain.RAG]int, error) {
+	out := map[string]map[domain.RAG]int{}
+	err := st.View(func(tx domain.Tx) error {
+		teams, err := tx.Teams()
+		if err != nil {
+			return err
+		}
+		day := domain.DateOf(tx.Now().In(loc))
+		for _, t := range teams {
+			ms, err := tx.Members(t.ID)
+			if err != nil {
+				return err
+			}
+			cs, err := openCases(tx, t.ID)
+			if err != nil {
+				return err
+			}
+			sum := pol.Summarise(ms, cs, day)
+			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// openCases reads a team's open cases from the store's index when it has
+// one (closed cases pile up over the years and count for nothing).
+func openCases(tx domain.Tx, team string) ([]*domain.Case, error) {
+	if o, ok := tx.(interface {
+		OpenCases(team string) ([]*domain.Case, error)
+	}); ok {
+		return o.OpenCases(team)
+	}
+	cs, err := tx.Cases(team)
+	out := cs[:0]
+	for _, c := range cs {
+		if c.Open() {
+			out = append(out, c)
+		}
+	}
+	return out, err
+}
