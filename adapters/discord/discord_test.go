@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,8 +23,8 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/enginetest"
 	"github.com/safeload/safeload/internal/store"
-	"github.com/safeload/safeload/prompts"
 )
 
 // start is Monday 23 November 2026, 10:00 in London.
@@ -93,19 +92,8 @@ type fixtureOpt func(*discord.Config)
 
 func newFixture(tb testing.TB, opts ...fixtureOpt) *fixture {
 	tb.Helper()
-	fc := clock.NewFake(start)
-	st, err := store.Open(filepath.Join(tb.TempDir(), "safeload.db"), store.Options{Clock: fc})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = st.Close() })
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pol := domain.DefaultPolicy()
-	p := prompts.MustLoad()
-	eng := engine.New(st, &pol, p, loc, []domain.PersonID{domain.PersonID("discord:" + people["admin"].ID)})
+	env := enginetest.New(tb, start, domain.PersonID("discord:"+people["admin"].ID))
+	fc, st, p, eng := env.Clock, env.Store, env.Prompts, env.Engine
 	fake := discordtest.NewServer(tb, botToken, appID)
 	fake.OnlyChannels(channelID)
 	pub, priv := newKey(tb)

@@ -3,7 +3,6 @@ package metrics
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +11,7 @@ import (
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
-	"github.com/safeload/safeload/internal/store"
-	"github.com/safeload/safeload/prompts"
+	"github.com/safeload/safeload/internal/enginetest"
 )
 
 type answer engine.Response
@@ -56,13 +54,8 @@ func counter(t *testing.T, m *Metrics, name string) float64 {
 
 // RAGCounts counts each team's practitioners by colour, from open cases.
 func TestRAGCounts(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	pol := domain.DefaultPolicy()
-	eng := engine.New(st, &pol, prompts.MustLoad(), time.UTC, []domain.PersonID{"test:admin"})
+	env := enginetest.New(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), "test:admin")
+	st, pol, eng := env.Store, env.Policy, env.Engine
 	for _, c := range [][3]string{
 		{"admin", "caseload", "setup North"}, {"admin", "caseload", "add <@alice|Alice> practitioner"},
 		{"admin", "caseload", "add <@bo|Bo> practitioner fte=0.1"}, {"admin", "caseload", "case add C-1 proceedings court"},
@@ -73,7 +66,7 @@ func TestRAGCounts(t *testing.T) {
 			t.Fatalf("/%s %s: %s %v", c[1], c[2], resp.Code, resp.Messages)
 		}
 	}
-	got, err := RAGCounts(st, &pol, time.UTC)
+	got, err := RAGCounts(st, pol, env.Loc)
 	if err != nil {
 		t.Fatal(err)
 	}
