@@ -32,7 +32,9 @@ type Set struct {
 // Funcs available in every template.
 var Funcs = template.FuncMap{
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f %%", x) },
-	"num": formatNum,
+	// pctShare writes a share like 0.8 as "80 %".
+	"pctShare": func(x float64) string { return formatNum(x*100) + " %" },
+	"num":      formatNum,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"

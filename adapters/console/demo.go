@@ -205,6 +205,7 @@ func RunDemo(ctx context.Context, env DemoEnv) error {
 	} else {
 		typeAs("meg", "/caseload digest")
 	}
+	teamLifeSteps(say, typeAs)
 	say("demo.end")
 	return nil
 }

@@ -59,7 +59,12 @@ func boolean(name string) optionSpec {
 var (
 	ref    = str("ref", true)
 	person = usr("user", true)
+	until  = optionSpec{name: "until", typ: discordgo.ApplicationCommandOptionString, prefix: "until="}
 )
+
+func outcomeChoices() []choice {
+	return []choice{{"keep", "keep"}, {"add", "add"}, {"reduce", "reduce"}, {"move", "move"}}
+}
 
 func roleChoices() []choice {
 	out := make([]choice, 0, len(domain.Roles))
@@ -92,7 +97,7 @@ var specs = []commandSpec{
 	{name: "capacity", subs: []subSpec{
 		{name: "show", words: "show", opts: []optionSpec{usr("user", false)}},
 		{name: "concern", words: "concern", opts: []optionSpec{str("text", true)}},
-		{name: "hours", words: "hours", opts: []optionSpec{num("hours", true), str("note", false)}},
+		{name: "hours", words: "hours", opts: []optionSpec{num("hours", true), {name: "date", typ: discordgo.ApplicationCommandOptionString, prefix: "date="}, str("note", false)}},
 		{name: "ack", words: "ack", opts: []optionSpec{num("id", true)}},
 		{name: "plan", words: "plan", opts: []optionSpec{num("id", true), str("text", true)}},
 		{name: "resolve", words: "resolve", opts: []optionSpec{num("id", true)}},
@@ -101,7 +106,7 @@ var specs = []commandSpec{
 	}},
 	{name: "caseload", subs: []subSpec{
 		{name: "setup", words: "setup", opts: []optionSpec{str("name", true)}},
-		{name: "add", words: "add", opts: []optionSpec{person, {name: "role", typ: discordgo.ApplicationCommandOptionString, required: true, choices: roleChoices()}, {name: "fte", typ: discordgo.ApplicationCommandOptionNumber, prefix: "fte="}}},
+		{name: "add", words: "add", opts: []optionSpec{person, {name: "role", typ: discordgo.ApplicationCommandOptionString, required: true, choices: roleChoices()}, {name: "fte", typ: discordgo.ApplicationCommandOptionNumber, prefix: "fte="}, {name: "started", typ: discordgo.ApplicationCommandOptionString, prefix: "started="}}},
 		{name: "service-manager", words: "service-manager", opts: []optionSpec{person}},
 		{name: "case-add", words: "case add", opts: []optionSpec{ref, str("type", true), str("factors", false)}},
 		{name: "case-close", words: "case close", opts: []optionSpec{ref}},
@@ -110,6 +115,23 @@ var specs = []commandSpec{
 		{name: "case-show", words: "case show", opts: []optionSpec{ref}},
 		{name: "board", words: "board"},
 		{name: "digest", words: "digest"},
+		{name: "case-move", words: "case move", opts: []optionSpec{ref, str("team", true), str("reason", true)}},
+		{name: "reduction", words: "reduction", opts: []optionSpec{person, num("percent", true), str("reason", true), until},
+			text: func(v values) string {
+				u := v.text("until")
+				if u != "" {
+					u = "until=" + u
+				}
+				return join([]string{"reduction", v.text("user"), v.text("percent"), u, v.text("reason")})
+			}},
+		{name: "reduction-end", words: "reduction", opts: []optionSpec{person, num("number", true)},
+			text: func(v values) string { return join([]string{"reduction", v.text("user"), "end", v.text("number")}) }},
+		{name: "leave", words: "leave", opts: []optionSpec{person, until, str("note", false)}},
+		{name: "back", words: "back", opts: []optionSpec{person, {name: "phased", typ: discordgo.ApplicationCommandOptionNumber, prefix: "phased="}, until}},
+		{name: "remove", words: "remove", opts: []optionSpec{person}},
+		{name: "posts", words: "posts", opts: []optionSpec{num("fte", true)}},
+		{name: "policy", words: "policy", opts: []optionSpec{str("name", false)}},
+		{name: "review", words: "review", opts: []optionSpec{person, {name: "outcome", typ: discordgo.ApplicationCommandOptionString, required: true, choices: outcomeChoices()}, str("note", false)}},
 	}},
 }
 

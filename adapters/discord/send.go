@@ -69,18 +69,18 @@ func (a *Adapter) sendFrom(ctx context.Context, id string, msg domain.Message, o
 		}
 	}
 	for i := done; i < len(outs); i++ {
-		err := a.post(ctx, channel, outs[i])
+		err := a.postPart(ctx, channel, outs[i], i, msg.Image)
 		if err != nil && apiCode(err) == codeUnknownChannel {
 			switch {
 			case dm: // a DM channel we remembered is gone: open it again
 				a.forgetDM(id)
 				if channel, err = a.dmChannel(ctx, id); err == nil {
-					err = a.post(ctx, channel, outs[i])
+					err = a.postPart(ctx, channel, outs[i], i, msg.Image)
 				}
 			case msg.Audience == "" && i == 0: // not a channel: a person
 				if channel, err = a.dmChannel(ctx, id); err == nil {
 					dm = true
-					err = a.post(ctx, channel, outs[i])
+					err = a.postPart(ctx, channel, outs[i], i, msg.Image)
 				}
 			}
 		}

@@ -22,9 +22,10 @@ type ManifestOptions struct {
 }
 
 // BotScopes are what the bot needs: its slash commands, posting answers and
-// digests (also in public channels it was not invited to), and opening DMs
-// for concerns and escalations. It reads no one's profile.
-var BotScopes = []string{"commands", "chat:write", "chat:write.public", "im:write"}
+// digests (also in public channels it was not invited to), uploading the
+// digests' charts, and opening DMs for concerns and escalations. It reads
+// no one's profile.
+var BotScopes = []string{"commands", "chat:write", "chat:write.public", "files:write", "im:write"}
 
 // Commands are safeload's slash commands; what Slack shows of each (its
 // description and usage hint) is in the prompts.

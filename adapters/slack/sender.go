@@ -47,12 +47,12 @@ func (s *Sender) Send(ctx context.Context, dest string, msg domain.Message) erro
 	s.mu.Lock()
 	done := s.progress[key]
 	s.mu.Unlock()
-	err = s.send(ctx, dest, s.a.render.render(msg), func(n int) error {
+	err = s.SendParts(ctx, dest, msg, done, func(n int) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.progress[key] = n
 		return nil
-	}, done)
+	})
 	s.mu.Lock()
 	if err == nil || delivery.IsPermanent(err) {
 		delete(s.progress, key)
@@ -64,7 +64,19 @@ func (s *Sender) Send(ctx context.Context, dest string, msg domain.Message) erro
 // SendParts is Send for the outbox loop, which keeps the count of parts
 // posted in the store: a restart carries on where the last run stopped.
 func (s *Sender) SendParts(ctx context.Context, dest string, msg domain.Message, skip int, posted func(int) error) error {
-	return s.send(ctx, dest, s.a.render.render(msg), posted, skip)
+	parts := s.a.render.render(msg)
+	if err := s.send(ctx, dest, parts, posted, skip); err != nil {
+		return err
+	}
+	// The picture goes last, as its own step of the progress, so a retry
+	// after a failed upload posts neither the text nor the picture twice.
+	if msg.Image == nil || skip > len(parts) {
+		return nil
+	}
+	if err := s.upload(ctx, dest, msg.Title, msg.Image); err != nil {
+		return err
+	}
+	return posted(len(parts) + 1)
 }
 
 // sendParts posts already rendered parts (an answer sent by DM).

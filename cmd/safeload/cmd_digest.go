@@ -29,8 +29,9 @@ func (c *cli) runDigest(args []string) int {
 	fs.SetOutput(c.stderr)
 	teamID := fs.String("team", "", "only this team's digest (its ID, e.g. north-cin)")
 	dry := fs.Bool("dry-run", false, "print the digest as plain text and change nothing")
+	charts := fs.String("charts", "", "with --dry-run: also write each digest's chart (PNG) to this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "usage: safeload digest [--team ID] [--dry-run]\n\nBuilds the weekly digest now: each team's channel gets its own, and each\nservice manager one across their teams (not with --team).")
+		fmt.Fprintln(c.stderr, "usage: safeload digest [--team ID] [--dry-run [--charts DIR]]\n\nBuilds the weekly digest now: each team's channel gets its own, and each\nservice manager one across their teams (not with --team).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +41,9 @@ func (c *cli) runDigest(args []string) int {
 		fs.Usage()
 		return c.fail(exitUsage, "digest: unexpected %q", fs.Arg(0))
 	}
+	if *charts != "" && !*dry {
+		return c.fail(exitUsage, "digest: --charts writes the charts of a dry run: add --dry-run")
+	}
 	cfg, code, ok := c.config()
 	if !ok {
 		return code
@@ -48,7 +52,7 @@ func (c *cli) runDigest(args []string) int {
 		return c.fail(exitFailed, "there is no store at %s (SAFELOAD_DB): %v", cfg.DB, unwrapPathError(err))
 	}
 	if *dry {
-		return c.digestDryRun(cfg, *teamID)
+		return c.digestDryRun(cfg, *teamID, *charts)
 	}
 	a, err := c.openApp(cfg, nil)
 	if err != nil {
@@ -109,7 +113,7 @@ func digestPlural(n int, one, many string) string {
 
 // digestDryRun prints the digests from a read-only store: it cannot change
 // anything, not even the weekly snapshot.
-func (c *cli) digestDryRun(cfg *Config, teamID string) int {
+func (c *cli) digestDryRun(cfg *Config, teamID, chartsDir string) int {
 	p, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_PROMPTS: %v", err)
@@ -121,6 +125,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 	defer st.Close()
 	now := time.Now().In(cfg.TZ)
 	var out strings.Builder
+	var images []domain.Message
 	err = st.View(func(tx domain.Tx) error {
 		teams, err := digestTeams(tx, teamID)
 		if err != nil {
@@ -138,6 +143,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 			for _, m := range msgs {
 				fmt.Fprintf(&out, "──── to %s ────\n%s\n", dest, digest.Text(m))
 			}
+			images = append(images, msgs...)
 		}
 		if teamID != "" {
 			return nil
@@ -154,6 +160,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 			for _, m := range msgs {
 				fmt.Fprintf(&out, "──── to %s (privately) ────\n%s\n", sm, digest.Text(m))
 			}
+			images = append(images, msgs...)
 		}
 		return nil
 	})
@@ -161,6 +168,9 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 		return c.fail(exitFailed, "digest: %s", storeErrorText(err))
 	}
 	fmt.Fprint(c.stdout, out.String())
+	if chartsDir != "" {
+		return c.writeCharts(chartsDir, images)
+	}
 	return exitOK
 }
 

@@ -67,6 +67,9 @@ func TestDemoPlaysAWholeMeeting(t *testing.T) {
 		"You acknowledged concern #1",                 // its acknowledgement
 		"North Child in Need: weekly digest, week of", // the digest
 		"capacity board",                              // the board
+		"Reduction #1 recorded",                       // a reduction
+		"85 points are for cases",                     // the policy in plain words
+		"Caseload review of",                          // a review in supervision
 		"End of the demo",
 	} {
 		if !strings.Contains(out, step) {

@@ -100,8 +100,10 @@ func (b *Builder) TeamMessages(r *Report) []domain.Message {
 			{Name: b.say("digest.f.hours"), Value: b.say("digest.v.hours", "R", r)},
 		},
 	}
+	m.Fields = append(m.Fields, b.teamlifeFields(r)...)
 	m.Sections = append(m.Sections, b.peopleSections(r)...)
 	m.Sections = append(m.Sections, b.changeSection(r))
+	m.Sections = append(m.Sections, b.reviewsSection(r)...)
 	if len(r.Waiting) > 0 {
 		s := domain.Section{Title: b.say("digest.waiting", "R", r)}
 		for _, w := range r.Waiting {
@@ -134,6 +136,7 @@ func (b *Builder) TeamMessages(r *Report) []domain.Message {
 		m.RAG = domain.Red
 	}
 	m.Footer = b.say("digest.footer", "R", r)
+	b.attachTeamChart(&m, r)
 	return []domain.Message{m}
 }
 
@@ -283,7 +286,9 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 			m.Sections = append(m.Sections, domain.Section{Title: b.say(s.name+"_title", "Count", len(s.lines), "A", a), Lines: s.lines})
 		}
 	}
+	m.Sections = append(m.Sections, b.teamLifeAcross(reports)...)
 	m.Footer = b.say("digest.sm.footer", "Now", now)
+	b.attachTrendChart(&m, sm, reports, now)
 	return []domain.Message{m}
 }
 
@@ -319,6 +324,9 @@ func Text(m domain.Message) string {
 	}
 	if m.Footer != "" {
 		fmt.Fprintf(&b, "\n%s\n", m.Footer)
+	}
+	if m.Image != nil {
+		fmt.Fprintf(&b, "\n[%s] %s\n", m.Image.Name, m.Image.Alt)
 	}
 	return b.String()
 }

@@ -23,6 +23,9 @@ type Report struct {
 	// Prev is last week's snapshot (the latest before this week), nil when
 	// there is none yet.
 	Prev *Snapshot
+	// History is the team's snapshots of the last TrendWeeks weeks up to
+	// this one, oldest first (for the service manager's chart).
+	History []*Snapshot
 
 	People       []Person
 	Waiting      []Waiting
@@ -33,6 +36,17 @@ type Report struct {
 	Hours        []Hours
 	HoursTotal   float64
 	Changes      []Change
+
+	// Policy names the team's policy, chosen at PolicySince (zero: never
+	// switched); Staffing is its posts and vacancies; ReviewsDue are the
+	// caseload reviews due within a week or overdue.
+	Policy         string
+	PolicySince    time.Time
+	Staffing       domain.Staffing
+	ReviewsDue     []ReviewDue
+	ReviewsOverdue int
+	// Incoming are held cases other teams are sending here.
+	Incoming []Incoming
 }
 
 // Person is a practitioner's line, with last week's figures when known.
@@ -117,6 +131,11 @@ func (b *Builder) Team(tx domain.Tx, team *domain.Team, now time.Time) (*Report,
 // TeamFrom is Team from the team's members and open cases as tx holds
 // them, for a caller that has read them already.
 func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Member, cases []*domain.Case, now time.Time) (*Report, error) {
+	if own := b.Policy.ForTeam(team); own != b.Policy {
+		nb := *b
+		nb.Policy = own // every figure by the team's own policy
+		b = &nb
+	}
 	now = now.In(b.Loc)
 	day := domain.DateOf(now)
 	var err error
@@ -137,6 +156,9 @@ func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Me
 	r := &Report{Team: team, Now: now, Week: domain.WeekStart(now, b.Loc)}
 	r.S = b.Policy.Summarise(members, cases, day)
 	if r.Prev, err = PreviousSnapshot(tx, team.ID, domain.DateOf(r.Week)); err != nil {
+		return nil, err
+	}
+	if r.History, err = RecentSnapshots(tx, team.ID, domain.DateOf(r.Week), TrendWeeks); err != nil {
 		return nil, err
 	}
 	for _, w := range r.S.Workloads {
@@ -245,7 +267,7 @@ func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Me
 		}
 		return r.Hours[i].Name < r.Hours[j].Name
 	})
-	return r, nil
+	return r, b.teamlife(tx, r, members, day)
 }
 
 // Worst is the worst colour on the team's board (green when nobody is on it).

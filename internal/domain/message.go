@@ -55,6 +55,8 @@ type Message struct {
 	Replace bool `json:"replace,omitempty"`
 	// Footer is a short line of context under the message.
 	Footer string `json:"footer,omitempty"`
+	// Image is a picture that goes with the message (a digest's chart).
+	Image *Image `json:"image,omitempty"`
 }
 
 // Section is a titled group of lines within a message (e.g. "Queue").

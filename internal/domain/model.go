@@ -35,6 +35,15 @@ type Team struct {
 	// MeetingStart is when the current allocation meeting began (the first
 	// /allocate after the last /allocate done); zero when none is running.
 	MeetingStart time.Time `json:"meeting_start,omitzero"`
+	// Policy names the team's policy among the policy file's; "" is the
+	// file's default. PolicySince is when it was last chosen.
+	Policy      string    `json:"policy,omitempty"`
+	PolicySince time.Time `json:"policy_since,omitzero"`
+	// Posts is the funded establishment in FTE; 0 when not known.
+	Posts float64 `json:"posts,omitempty"`
+	// Incoming are held cases another team is sending here: they wait at
+	// the top of the queue and arrive when proposed to someone here.
+	Incoming []string `json:"incoming,omitempty"`
 	// LastMinutes is when the minutes were last posted: the next minutes
 	// start there when no meeting is running.
 	LastMinutes time.Time `json:"last_minutes,omitzero"`
@@ -49,6 +58,10 @@ type Member struct {
 	FTE        float64     `json:"fte"`
 	Reductions []Reduction `json:"reductions,omitempty"`
 	JoinedAt   time.Time   `json:"joined_at"`
+	// ASYEStarted is the first day of an ASYE's assessed year: capacity
+	// rises by its months and the member becomes a practitioner on its
+	// anniversary. Empty when not known (the policy's ASYE share applies).
+	ASYEStarted Date `json:"asye_started,omitempty"`
 }
 
 // Reduction takes a share of a member's capacity away for a reason, up to and
@@ -57,10 +70,19 @@ type Reduction struct {
 	Reason  string  `json:"reason"`
 	Percent float64 `json:"percent"`
 	Until   Date    `json:"until,omitempty"`
+	// Leave marks a 100 % reduction for leave; Note is the manager's
+	// private note about it, shown only to managers.
+	Leave bool   `json:"leave,omitempty"`
+	Note  string `json:"note,omitempty"`
+	// From, when set, is the first day it counts (a phased return starts
+	// the day leave ends).
+	From Date `json:"from,omitempty"`
 }
 
 // ActiveOn reports whether the reduction counts on day.
-func (r Reduction) ActiveOn(day Date) bool { return r.Until == "" || day <= r.Until }
+func (r Reduction) ActiveOn(day Date) bool {
+	return (r.Until == "" || day <= r.Until) && (r.From == "" || day >= r.From)
+}
 
 // CaseStatus is where a case is in its life.
 type CaseStatus string
@@ -92,6 +114,14 @@ type Case struct {
 	QueuedSince time.Time  `json:"queued_since,omitzero"`
 	AllocatedAt time.Time  `json:"allocated_at,omitzero"`
 	ClosedAt    time.Time  `json:"closed_at,omitzero"`
+	// MoveTo is the team a held case is on its way to: it stays in its
+	// holder's caseload until that team allocates it. MovedFrom is the team
+	// it came from, with why and when; a case moved in waits at the top of
+	// its new team's queue.
+	MoveTo     string    `json:"move_to,omitempty"`
+	MovedFrom  string    `json:"moved_from,omitempty"`
+	MoveReason string    `json:"move_reason,omitempty"`
+	MovedAt    time.Time `json:"moved_at,omitzero"`
 }
 
 // Open reports whether the case still counts: not closed.

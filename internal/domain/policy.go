@@ -73,12 +73,42 @@ type Policy struct {
 
 	BankHolidays []Date `yaml:"bank_holidays" json:"bank_holidays"`
 
+	// ASYESteps raise an ASYE's share of the points capacity by month of
+	// the assessed year (months before the first step: ASYECapacity); on
+	// the ASYEMonths anniversary the ASYE becomes a practitioner.
+	ASYESteps  []ASYEStep `yaml:"asye_steps" json:"asye_steps"`
+	ASYEMonths int        `yaml:"asye_months" json:"asye_months"`
+
+	// CaseloadReviewWeeks is how often each practitioner's caseload is
+	// reviewed in supervision. An ASYE is supervised weekly for the first
+	// ASYEWeeklyWeeks of the year, then fortnightly to ASYEFortnightlyMonths.
+	CaseloadReviewWeeks   int `yaml:"caseload_review_weeks" json:"caseload_review_weeks"`
+	ASYEWeeklyWeeks       int `yaml:"asye_weekly_weeks" json:"asye_weekly_weeks"`
+	ASYEFortnightlyMonths int `yaml:"asye_fortnightly_months" json:"asye_fortnightly_months"`
+
+	// VacancyAlertPercent is the vacancy rate (of funded posts) at or above
+	// which the service manager is told.
+	VacancyAlertPercent float64 `yaml:"vacancy_alert_percent" json:"vacancy_alert_percent"`
+
+	// Name is the policy's name in its file ("default" for a file of one
+	// policy); Named holds every policy of the file by name, shared by all
+	// of them, so that ForTeam finds a team's own from any of them.
+	Name  string             `yaml:"-" json:"name"`
+	Named map[string]*Policy `yaml:"-" json:"-"`
+
 	// RetryAfterMaxMinutes caps the wait a chat platform may ask for before
 	// a message is tried again (a 429's Retry-After); OutboxStaleMinutes is
 	// the age of the oldest undelivered message at which /healthz reports
 	// delivery as degraded.
 	RetryAfterMaxMinutes int `yaml:"retry_after_max_minutes" json:"retry_after_max_minutes"`
 	OutboxStaleMinutes   int `yaml:"outbox_stale_minutes" json:"outbox_stale_minutes"`
+}
+
+// ASYEStep is an ASYE's share of the points capacity from a month of the
+// assessed year on (month 1 is the first).
+type ASYEStep struct {
+	FromMonth int     `yaml:"from_month" json:"from_month"`
+	Capacity  float64 `yaml:"capacity" json:"capacity"`
 }
 
 // CaseType is one kind of case and its base points.
@@ -135,6 +165,13 @@ func DefaultPolicy() Policy {
 		ProposalWorkingDays:     1,
 		HighRiskTypes:           []string{"proceedings"},
 		HighRiskFactors:         []string{"high_risk"},
+		ASYESteps:               []ASYEStep{{FromMonth: 7, Capacity: 0.9}},
+		ASYEMonths:              12,
+		CaseloadReviewWeeks:     12,
+		ASYEWeeklyWeeks:         6,
+		ASYEFortnightlyMonths:   6,
+		VacancyAlertPercent:     20,
+		Name:                    DefaultPolicyName,
 		ASYEProtectedTypes:      []string{"proceedings"},
 		ASYEProtectedFactors:    []string{"high_risk"},
 		MaxReviewWeeks:          12,
@@ -214,6 +251,16 @@ func (p *Policy) Validate() error {
 		return bad("proposal_working_days", "must be from 1 to %d", maxWorkingDays)
 	case p.MaxReviewWeeks <= 0 || p.MaxReviewWeeks > maxWeeks:
 		return bad("max_review_weeks", "must be from 1 to %d", maxWeeks)
+	case p.ASYEMonths <= 0 || p.ASYEMonths > 36:
+		return bad("asye_months", "must be from 1 to 36")
+	case p.CaseloadReviewWeeks <= 0 || p.CaseloadReviewWeeks > maxWeeks:
+		return bad("caseload_review_weeks", "must be from 1 to %d", maxWeeks)
+	case p.ASYEWeeklyWeeks < 0 || p.ASYEWeeklyWeeks > maxWeeks:
+		return bad("asye_weekly_weeks", "must be from 0 to %d", maxWeeks)
+	case p.ASYEFortnightlyMonths < 0 || p.ASYEFortnightlyMonths > 36:
+		return bad("asye_fortnightly_months", "must be from 0 to 36")
+	case !in(p.VacancyAlertPercent, 0, 100) || p.VacancyAlertPercent == 0:
+		return bad("vacancy_alert_percent", "must be more than 0 and at most 100")
 	case p.ReviewWeeks > p.MaxReviewWeeks:
 		return bad("review_weeks", "must be at most max_review_weeks (%d)", p.MaxReviewWeeks)
 	case p.PlanWorkingDays <= 0 || p.PlanWorkingDays > maxWorkingDays:
@@ -228,6 +275,16 @@ func (p *Policy) Validate() error {
 		return bad("retry_after_max_minutes", "must be from 1 to 1440 (a day)")
 	case p.OutboxStaleMinutes < 1 || p.OutboxStaleMinutes > 7*24*60:
 		return bad("outbox_stale_minutes", "must be from 1 to 10080 (a week)")
+	}
+	for i, st := range p.ASYESteps {
+		switch {
+		case st.FromMonth < 2 || st.FromMonth > p.ASYEMonths:
+			return bad(fmt.Sprintf("asye_steps[%d].from_month", i), "must be from 2 to asye_months (%d); months before the first step use asye_capacity", p.ASYEMonths)
+		case i > 0 && st.FromMonth <= p.ASYESteps[i-1].FromMonth:
+			return bad(fmt.Sprintf("asye_steps[%d].from_month", i), "steps must be in order of month, each month once")
+		case st.Capacity <= 0 || st.Capacity > 1:
+			return bad(fmt.Sprintf("asye_steps[%d].capacity", i), "must be more than 0 and at most 1")
+		}
 	}
 	for _, name := range sortedKeys(p.CaseTypes) {
 		if !validWord(name) {

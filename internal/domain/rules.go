@@ -85,7 +85,7 @@ func (p *Policy) Capacity(m *Member, day Date) float64 {
 	}
 	c := p.CasePoints() * m.FTE
 	if m.Role == RoleASYE {
-		c *= p.ASYECapacity
+		c *= p.ASYEShare(m, day)
 	}
 	return math.Max(0, c*(1-ReductionPercent(m, day)/100))
 }
@@ -297,11 +297,15 @@ func SortWorstFirst(ws []Workload) {
 	})
 }
 
-// SortQueue orders waiting cases high risk first, then longest waiting, then
+// SortQueue orders waiting cases moved in from another team first, then high risk, then longest waiting, then
 // heaviest, then by reference.
 func (p *Policy) SortQueue(cases []*Case) {
 	sort.SliceStable(cases, func(i, j int) bool {
 		a, b := cases[i], cases[j]
+		// A case another team sent waits at the top: it was someone's already.
+		if ma, mb := a.MovedFrom != "", b.MovedFrom != ""; ma != mb {
+			return ma
+		}
 		if ha, hb := p.IsHighRisk(a), p.IsHighRisk(b); ha != hb {
 			return ha
 		}

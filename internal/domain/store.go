@@ -29,6 +29,9 @@ type Tx interface {
 	Member(team string, p PersonID) (*Member, error)
 	Members(team string) ([]*Member, error)
 	PutMember(m *Member) error
+	// DeleteMember takes a person off a team (a leaver); what they did
+	// stays in the audit log, concerns, hours and snapshots.
+	DeleteMember(team string, p PersonID) error
 	// Memberships lists every team membership a person has.
 	Memberships(p PersonID) ([]*Member, error)
 
@@ -38,6 +41,9 @@ type Tx interface {
 	CaseTeam(ref string) (string, error)
 	Cases(team string) ([]*Case, error)
 	PutCase(c *Case) error
+	// MoveCase stores c, whose Team is its new team, and takes it out of
+	// team from.
+	MoveCase(c *Case, from string) error
 
 	Proposal(id uint64) (*Proposal, error)
 	// PutProposal stores p, giving it an ID first when it has none.
@@ -51,6 +57,11 @@ type Tx interface {
 
 	AddHours(h *HoursEntry) error
 	Hours(team string, since time.Time) ([]*HoursEntry, error)
+
+	// AddReview records a caseload review, giving it an ID; Reviews lists
+	// a team's, oldest first.
+	AddReview(r *Review) error
+	Reviews(team string) ([]*Review, error)
 
 	// Audit appends to the log, stamping Seq and At.
 	Audit(e *AuditEntry) error

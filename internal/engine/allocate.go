@@ -52,10 +52,15 @@ func (r *run) queue() error {
 		s := suggestions[i]
 		lines = append(lines, domain.Line{
 			Text: r.say("queue.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c),
-				"Waited", r.now.Sub(c.QueuedSince), "Since", c.QueuedSince, "Now", r.now, "S", s),
+				"Waited", r.now.Sub(c.QueuedSince), "Since", c.QueuedSince, "Now", r.now, "S", s) + r.movedNote(c),
 			RAG: s.After.RAG,
 		})
 	}
+	incoming, err := r.incomingLines()
+	if err != nil {
+		return err
+	}
+	lines = append(incoming, lines...)
 	if len(lines) == 0 {
 		lines = append(lines, domain.Line{Text: r.say("queue.empty")})
 	}

@@ -75,9 +75,9 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 		return err
 	}
 	var reductions []domain.Line
-	for _, red := range m.Reductions {
-		if red.ActiveOn(r.day) {
-			reductions = append(reductions, domain.Line{Text: r.say("capacity.reduction", "R", red)})
+	for i, red := range m.Reductions {
+		if r.current(red) {
+			reductions = append(reductions, domain.Line{Text: r.say("teamlife.reduction_line", "N", i+1, "R", red, "Active", red.ActiveOn(r.day), "Manager", !self)})
 		}
 	}
 	sections := []domain.Section{{Title: r.say("capacity.cases_title", "Count", w.Cases), Lines: caseLines}}
@@ -90,6 +90,11 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	if len(concernLines) > 0 {
 		sections = append(sections, domain.Section{Title: r.say("capacity.concerns_title"), Lines: concernLines})
 	}
+	review, err := r.reviewSection(m, !self)
+	if err != nil {
+		return err
+	}
+	sections = append(sections, review)
 	r.toCaller(domain.Message{
 		Title:    r.say("capacity.title", "Name", m.Name, "Self", self),
 		Text:     r.say("capacity.text", "W", w, "Self", self, "Hours", hours),
@@ -255,7 +260,13 @@ func (r *run) hours() error {
 	if err != nil {
 		return err
 	}
+	if err := r.hoursDay(); err != nil {
+		return err
+	}
 	h := &domain.HoursEntry{Team: r.team.ID, By: m.Person, Hours: r.c.hours, Note: r.c.text, At: r.now}
+	if d := r.c.tl.date; d != "" && d != r.day {
+		h.At = d.Time(r.e.loc).Add(12 * time.Hour) // an earlier day, logged late: counted on that day
+	}
 	if err := r.tx.AddHours(h); err != nil {
 		return err
 	}

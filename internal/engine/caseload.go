@@ -76,6 +76,9 @@ func (r *run) addMember() error {
 	if r.c.fteSet && !role.CarriesCases() {
 		return &usageError{usage: r.c.usage, reason: r.say("error.fte_no_cases", "Role", role.Label())}
 	}
+	if r.c.tl.date != "" && role != domain.RoleASYE {
+		return &usageError{usage: r.c.usage, reason: r.say("teamlife.started_asye")}
+	}
 	name := r.c.label
 	if name == "" {
 		name = r.name(r.c.person)
@@ -103,6 +106,11 @@ func (r *run) addMember() error {
 		m.Name = name
 	}
 	m.Role = role
+	if role != domain.RoleASYE {
+		m.ASYEStarted = ""
+	} else if r.c.tl.date != "" {
+		m.ASYEStarted = r.c.tl.date
+	}
 	if r.c.fteSet {
 		m.FTE = r.c.fte
 	} else if !role.CarriesCases() {
@@ -117,6 +125,9 @@ func (r *run) addMember() error {
 		}
 	}
 	after := fmt.Sprintf("%s fte=%g", m.Role, m.FTE)
+	if m.ASYEStarted != "" {
+		after += " started=" + string(m.ASYEStarted)
+	}
 	if err := r.audit("member.add", string(m.Person), before, after, m.Name); err != nil {
 		return err
 	}
@@ -455,7 +466,7 @@ func (r *run) caseShow() error {
 			lines = append(lines, domain.Line{Text: r.say("show.point", "Part", part, "IsType", part.What == c.Type, "Children", c.Children)})
 		}
 	}
-	log, err := r.tx.AuditLog(r.team.ID, zeroTime)
+	log, err := r.caseLog(c)
 	if err != nil {
 		return err
 	}

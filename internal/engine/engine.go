@@ -210,6 +210,8 @@ func (c *cmd) readOnly() bool {
 	switch c.name {
 	case "caseload.board", "case.show", "capacity.show", "capacity.member":
 		return true
+	case "caseload.policy":
+		return c.tl.word == ""
 	}
 	return false
 }
@@ -335,6 +337,9 @@ func (r *run) execTeam() error {
 	case "capacity.hours":
 		return r.hours()
 	}
+	if ok, err := r.teamlife(); ok {
+		return err
+	}
 	return fmt.Errorf("engine: no handler for %s", r.c.name)
 }
 
@@ -343,7 +348,7 @@ func (r *run) execTeam() error {
 func (r *run) resolveTeam() error {
 	t, err := r.tx.TeamByChannel(r.req.Channel)
 	if err == nil {
-		r.team = t
+		r.setTeam(t)
 		return nil
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return err
@@ -371,7 +376,7 @@ func (r *run) useTeam(id string) error {
 	if err != nil {
 		return err
 	}
-	r.team = t
+	r.setTeam(t)
 	return nil
 }
 
@@ -547,6 +552,9 @@ func (r *run) findCase(ref string) (*domain.Case, error) {
 	}
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
+	}
+	if c, ok, err := r.incomingCase(ref); ok || err != nil {
+		return c, err // a case on its way from another team
 	}
 	if err := r.checkRef(ref); err != nil {
 		return nil, err

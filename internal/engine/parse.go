@@ -33,6 +33,7 @@ type cmd struct {
 	id      uint64
 	hours   float64
 	action  string // for buttons: accept, decline, ack
+	tl      teamArgs
 }
 
 // The smallest amounts a command takes: a tenth of an hour (six minutes)
@@ -276,7 +277,13 @@ func parseCapacity(platform string, words []string) (*cmd, error) {
 		if !(h >= minHours && h <= 24) {
 			return nil, bad(hu, "parse.hours_range")
 		}
-		return &cmd{name: "capacity.hours", usage: hu, hours: h, text: rest(args[1:])}, nil
+		c := &cmd{name: "capacity.hours", usage: hu, hours: h}
+		more, err := optDate(args[1:], "date=", &c.tl.date, hu)
+		if err != nil {
+			return nil, err
+		}
+		c.text = rest(more)
+		return c, nil
 	case "ack", "acknowledge", "resolve":
 		name, usage := "capacity.ack", "usage.capacity.ack"
 		if kw == "resolve" {
@@ -332,7 +339,7 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 		return &cmd{name: "caseload.setup", usage: "usage.caseload.setup", text: name}, nil
 	case "add":
 		const au = "usage.caseload.add"
-		if len(args) < 2 || len(args) > 3 {
+		if len(args) < 2 || len(args) > 4 {
 			return nil, bad(au, "")
 		}
 		p, label, ok := parseMention(platform, args[0])
@@ -344,10 +351,16 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 			return nil, bad(au, "parse.role")
 		}
 		c := &cmd{name: "caseload.add", usage: au, person: p, label: label, role: r}
-		if len(args) == 3 {
-			v, found := strings.CutPrefix(strings.ToLower(args[2]), "fte=")
+		for _, a := range args[2:] {
+			if strings.HasPrefix(strings.ToLower(a), "started=") && c.tl.date == "" {
+				if _, err := optDate([]string{a}, "started=", &c.tl.date, au); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			v, found := strings.CutPrefix(strings.ToLower(a), "fte=")
 			f, err := strconv.ParseFloat(v, 64)
-			if !found || err != nil || !(f >= minFTE && f <= 1) {
+			if !found || err != nil || !(f >= minFTE && f <= 1) || c.fteSet {
 				return nil, bad(au, "parse.fte")
 			}
 			c.fte, c.fteSet = f, true
@@ -373,8 +386,10 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 			return nil, bad(u, "")
 		}
 		return &cmd{name: "caseload.digest", usage: u}, nil
-	case "case-add", "case-close":
+	case "case-add", "case-close", "case-move":
 		return parseCase(platform, append([]string{strings.TrimPrefix(kw, "case-")}, args...))
+	case "reduction", "leave", "back", "remove", "posts", "policy", "review":
+		return parseTeamlife(platform, kw, args)
 	case "case":
 		return parseCase(platform, args)
 	}
@@ -413,6 +428,8 @@ func parseCase(platform string, words []string) (*cmd, error) {
 			return nil, bad(iu, "parse.student_mention")
 		}
 		return &cmd{name: "case.involve", usage: iu, ref: args[0], person: p, label: label}, nil
+	case "move":
+		return parseCaseMove(args)
 	case "show":
 		if len(args) != 1 {
 			return nil, bad("usage.case.show", "")

@@ -36,7 +36,7 @@ func (r *run) boardMessage() (domain.Message, domain.TeamSummary, error) {
 	}
 	msg := domain.Message{
 		Title:    r.say("board.title", "Team", r.team.Name),
-		Fields:   summaryFields(r, s),
+		Fields:   append(summaryFields(r, s), r.staffingFields(ms)...),
 		Sections: []domain.Section{{Title: r.say("board.people"), Lines: lines}},
 		RAG:      worst,
 	}

@@ -35,6 +35,10 @@ type Row struct {
 	Room             bool           `json:"room,omitempty"` // green with room for more
 	ReductionPercent float64        `json:"reduction_percent,omitempty"`
 	Reductions       []ReductionOut `json:"reductions,omitempty"`
+	// LastReview is the day of the member's latest caseload review in
+	// supervision (null when none); ReviewDue when the next is due.
+	LastReview *domain.Date `json:"last_review"`
+	ReviewDue  domain.Date  `json:"review_due,omitempty"`
 }
 
 // ReductionOut is a member's reduction and whether it counts on the day.
@@ -49,9 +53,15 @@ type TeamOut struct {
 	Name           string           `json:"name"`
 	Channel        domain.ChannelID `json:"channel,omitempty"`
 	ServiceManager domain.PersonID  `json:"service_manager,omitempty"`
-	Summary        TeamFigures      `json:"summary"`
-	Members        []Row            `json:"members"`
-	Queue          []QueuedCase     `json:"queue"`
+	// Policy names the team's policy; Posts is its funded establishment in
+	// FTE (0 when not set) and VacancyPercent the share of it vacant (null
+	// when posts are not set).
+	Policy         string       `json:"policy"`
+	Posts          float64      `json:"posts"`
+	VacancyPercent *float64     `json:"vacancy_percent"`
+	Summary        TeamFigures  `json:"summary"`
+	Members        []Row        `json:"members"`
+	Queue          []QueuedCase `json:"queue"`
 }
 
 // TeamFigures roll a team up (domain.Summarise: points summed first, divided
@@ -129,7 +139,11 @@ func Export(st domain.Store, w io.Writer, format string, pol *domain.Policy, day
 			if err != nil {
 				return err
 			}
-			if err := out.team(t, members, cases, rows(pol, day, t, members, cases)); err != nil {
+			rs := rows(pol.ForTeam(t), day, t, members, cases)
+			if err := reviewed(tx, pol.ForTeam(t), t, members, rs); err != nil {
+				return err
+			}
+			if err := out.team(t, members, cases, rs); err != nil {
 				return err
 			}
 		}
@@ -165,6 +179,7 @@ func rows(pol *domain.Policy, day domain.Date, t *domain.Team, members []*domain
 		}
 		r.ReductionPercent = domain.ReductionPercent(m, day)
 		for _, red := range m.Reductions {
+			red.Note = "" // a leave note is for the team's managers, not an export
 			r.Reductions = append(r.Reductions, ReductionOut{red, red.ActiveOn(day)})
 		}
 		out[i] = r
@@ -275,8 +290,11 @@ func (j *jsonWriter) begin() error {
 }
 
 func (j *jsonWriter) team(t *domain.Team, members []*domain.Member, cases []*domain.Case, rows []Row) error {
-	s := j.pol.Summarise(members, cases, j.day)
+	pol := j.pol.ForTeam(t)
+	s := pol.Summarise(members, cases, j.day)
+	st := pol.Staffing(t, members)
 	out := TeamOut{ID: t.ID, Name: t.Name, Channel: t.Channel, ServiceManager: t.ServiceManager, Members: rows,
+		Policy: pol.Name, Posts: t.Posts, VacancyPercent: optional(st.Percent, st.Known()),
 		Summary: TeamFigures{Practitioners: s.Practitioners, OpenCases: s.OpenCases, AverageCases: s.AverageCases,
 			AveragePoints: s.AveragePoints, LoadPoints: domain.Round1(s.Load), CapacityPoints: domain.Round1(s.Capacity),
 			LoadPercent: optional(s.Percent, s.Capacity > 0), Green: s.Green, Amber: s.Amber, Red: s.Red, Queued: s.Queued},
@@ -287,10 +305,10 @@ func (j *jsonWriter) team(t *domain.Team, members []*domain.Member, cases []*dom
 			queue = append(queue, c)
 		}
 	}
-	j.pol.SortQueue(queue)
+	pol.SortQueue(queue)
 	for _, c := range queue {
-		q := QueuedCase{Ref: c.Ref, Type: c.Type, Factors: c.Factors, Points: j.pol.Points(c),
-			HighRisk: j.pol.IsHighRisk(c), Status: c.Status, QueuedSince: c.QueuedSince}
+		q := QueuedCase{Ref: c.Ref, Type: c.Type, Factors: c.Factors, Points: pol.Points(c),
+			HighRisk: pol.IsHighRisk(c), Status: c.Status, QueuedSince: c.QueuedSince}
 		if q.HighRisk {
 			out.Summary.QueuedHighRisk++
 		}
@@ -326,4 +344,22 @@ func (j *jsonWriter) end() error {
 	j.w.Write(b)
 	j.w.WriteString("}\n")
 	return j.w.Flush()
+}
+
+// reviewed adds each case carrier's last caseload review and the next due.
+// rows are in the order of members (rows sorted them).
+func reviewed(tx domain.Tx, pol *domain.Policy, t *domain.Team, members []*domain.Member, rs []Row) error {
+	reviews, err := tx.Reviews(t.ID)
+	if err != nil {
+		return err
+	}
+	last := domain.LastReviews(reviews)
+	for i, m := range members {
+		if lr := last[m.Person]; lr != nil {
+			day := lr.Day
+			rs[i].LastReview = &day
+		}
+		rs[i].ReviewDue = pol.ReviewDue(m, last[m.Person], time.UTC)
+	}
+	return nil
 }

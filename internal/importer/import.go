@@ -362,6 +362,7 @@ func (w *writer) audit(team, action, subject, before, after string) error {
 func (w *writer) applyTeam(t *teamIn, s *stored) error {
 	if s.team == nil {
 		tm := &domain.Team{ID: t.id, Name: t.name, Channel: t.channel, ServiceManager: t.sm, CreatedAt: w.tx.Now()}
+		teamLife(t, tm, w.tx.Now())
 		if err := w.tx.PutTeam(tm); err != nil {
 			return err
 		}
@@ -377,7 +378,8 @@ func (w *writer) applyTeam(t *teamIn, s *stored) error {
 	if t.sm != "" {
 		tm.ServiceManager = t.sm
 	}
-	if tm.Name == s.team.Name && tm.Channel == s.team.Channel && tm.ServiceManager == s.team.ServiceManager {
+	life := teamLife(t, &tm, w.tx.Now())
+	if !life && tm.Name == s.team.Name && tm.Channel == s.team.Channel && tm.ServiceManager == s.team.ServiceManager {
 		w.sum.Teams.Unchanged++
 		return nil
 	}
@@ -420,8 +422,12 @@ func (w *writer) applyMember(team string, m *memberIn, s *stored) error {
 	nm := &domain.Member{Team: team, Person: m.id, Name: m.name, Role: m.role, FTE: m.fte,
 		Reductions: m.reductions, JoinedAt: w.tx.Now()}
 	old := s.members[m.id]
+	nm.ASYEStarted = m.started
 	if old != nil {
 		nm.JoinedAt = old.JoinedAt
+		if nm.ASYEStarted == "" && nm.Role == domain.RoleASYE {
+			nm.ASYEStarted = old.ASYEStarted // set in chat; a file that does not name it keeps it
+		}
 		if sameMember(old, nm) {
 			w.sum.Members.Unchanged++
 			return nil
@@ -440,7 +446,7 @@ func (w *writer) applyMember(team string, m *memberIn, s *stored) error {
 }
 
 func sameMember(a, b *domain.Member) bool {
-	if a.Name != b.Name || a.Role != b.Role || a.FTE != b.FTE || len(a.Reductions) != len(b.Reductions) {
+	if a.Name != b.Name || a.Role != b.Role || a.FTE != b.FTE || a.ASYEStarted != b.ASYEStarted || len(a.Reductions) != len(b.Reductions) {
 		return false
 	}
 	for i := range a.Reductions {
@@ -545,7 +551,7 @@ func describeTeam(t *domain.Team) string {
 	if t.ServiceManager != "" {
 		s += ", service manager " + string(t.ServiceManager)
 	}
-	return s
+	return s + describeTeamLife(t)
 }
 
 func describeMember(m *domain.Member) string {
@@ -555,6 +561,9 @@ func describeMember(m *domain.Member) string {
 		if r.Until != "" {
 			s += " until " + string(r.Until)
 		}
+	}
+	if m.ASYEStarted != "" {
+		s += ", ASYE year from " + string(m.ASYEStarted)
 	}
 	return s
 }

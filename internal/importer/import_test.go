@@ -185,7 +185,7 @@ func TestImportRejects(t *testing.T) {
 		{"tab indentation", edited(map[int]string{17: "\tname: South Team"}),
 			`t.yaml:17: a tab is used to indent this line; YAML indents with spaces only`},
 		{"unknown field", edited(map[int]string{7: "      - {id: slack:UA, name: Ann Ash, role: practitioner, hours: 37}"}),
-			`t.yaml:7: teams[0].members[0].hours: is not a field safeload knows; a member has id, name, role, fte and reductions`},
+			`t.yaml:7: teams[0].members[0].hours: is not a field safeload knows; a member has id, name, role, fte, reductions and asye_started`},
 		{"field twice", edited(map[int]string{17: "    name: South Team\n    name: South"}),
 			`t.yaml:18: teams[1].name: is given twice (also on line 17); keep one`},
 		{"team id not a slug", edited(map[int]string{16: "  - id: South Team"}),

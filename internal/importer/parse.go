@@ -30,6 +30,9 @@ type teamIn struct {
 	channel     domain.ChannelID // "" when not given or invalid
 	channelNode *yaml.Node
 	sm          domain.PersonID // "" when not given or invalid
+	policy      string          // "" when not given or invalid
+	posts       float64
+	postsSet    bool
 	members     []*memberIn
 	cases       []*caseIn
 }
@@ -43,6 +46,7 @@ type memberIn struct {
 	roleNode   *yaml.Node
 	fte        float64
 	reductions []domain.Reduction
+	started    domain.Date // an ASYE's first day of the assessed year
 }
 
 type caseIn struct {
@@ -256,7 +260,7 @@ const maxTeamID, maxReason = 40, 200
 
 func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	t := &teamIn{path: path, node: n}
-	f := p.fields(n, path, "a team", "id", "name", "channel", "service_manager", "members", "cases")
+	f := p.fields(n, path, "a team", "id", "name", "channel", "service_manager", "policy", "posts", "members", "cases")
 	if f == nil {
 		return t
 	}
@@ -282,6 +286,7 @@ func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	for i, m := range f.list("members") {
 		t.members = append(t.members, p.member(m, fmt.Sprintf("%s.members[%d]", path, i)))
 	}
+	defer p.teamPolicy(t, f)()
 	for i, c := range f.list("cases") {
 		t.cases = append(t.cases, p.caseOf(c, fmt.Sprintf("%s.cases[%d]", path, i)))
 	}
@@ -326,7 +331,7 @@ func roleNames() string {
 
 func (p *parser) member(n *yaml.Node, path string) *memberIn {
 	m := &memberIn{path: path, node: n, fte: 1}
-	f := p.fields(n, path, "a member", "id", "name", "role", "fte", "reductions")
+	f := p.fields(n, path, "a member", "id", "name", "role", "fte", "reductions", "asye_started")
 	if f == nil {
 		return m
 	}
@@ -361,6 +366,7 @@ func (p *parser) member(n *yaml.Node, path string) *memberIn {
 			m.reductions = append(m.reductions, red)
 		}
 	}
+	p.asyeStarted(f, m)
 	return m
 }
 

@@ -102,7 +102,7 @@ func RAGCounts(st domain.Store, pol *domain.Policy, loc *time.Location) (map[str
 			if err != nil {
 				return err
 			}
-			sum := pol.Summarise(ms, cs, day)
+			sum := pol.ForTeam(t).Summarise(ms, cs, day)
 			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
 		}
 		return nil

@@ -90,6 +90,9 @@ func Parse(data []byte, name string) (domain.Policy, error) {
 		return domain.Policy{}, &Error{File: name, Line: root.Line,
 			Message: "a policy file is a list of settings, one a line, like \"benchmark_points: 100\""}
 	}
+	if hasKey(root, "policies") || hasKey(root, "default") {
+		return parseNamed(root, name)
+	}
 	if err := d.decode(root, reflect.ValueOf(&pol).Elem(), ""); err != nil {
 		return domain.Policy{}, err
 	}

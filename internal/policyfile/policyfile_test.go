@@ -178,6 +178,9 @@ func TestEverySettingIsNamed(t *testing.T) {
 	typ := reflect.TypeOf(domain.Policy{})
 	for i := 0; i < typ.NumField(); i++ {
 		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ",")
+		if key == "-" {
+			continue // not read from a file
+		}
 		t.Run(key, func(t *testing.T) {
 			bad, want := "[oops]", "must be a single value, not a list or a group"
 			switch typ.Field(i).Type.Kind() {

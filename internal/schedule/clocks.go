@@ -33,7 +33,7 @@ func (t *teamRun) report() (*digest.Report, error) {
 	if err := t.load(); err != nil {
 		return nil, err
 	}
-	r, err := (&digest.Builder{Policy: t.s.Policy, Loc: t.s.Loc}).TeamFrom(t.tx, t.team, t.members, t.cases, t.now)
+	r, err := (&digest.Builder{Policy: t.pol(), Loc: t.s.Loc}).TeamFrom(t.tx, t.team, t.members, t.cases, t.now)
 	t.rep = r
 	return r, err
 }
@@ -82,7 +82,7 @@ func (t *teamRun) workload(p domain.PersonID) (domain.Workload, bool) {
 	if m == nil || !m.Role.CarriesCases() {
 		return domain.Workload{}, false
 	}
-	return t.s.Policy.Workload(m, t.cases, t.day()), true
+	return t.pol().Workload(m, t.cases, t.day()), true
 }
 
 func (t *teamRun) say(name string, d map[string]any) string { return t.s.Prompts.Say(name, d) }
@@ -150,7 +150,7 @@ func (t *teamRun) due(due time.Time, key string) (bool, error) {
 // acknowledgement deadline for the first, then one interval after the last
 // one sent (as recorded with it).
 func (t *teamRun) concernDue(c *domain.Concern) (time.Time, error) {
-	pol, loc := t.s.Policy, t.s.Loc
+	pol, loc := t.pol(), t.s.Loc
 	deadline := pol.AckDeadline(c.RaisedAt, t.s.AckWithin, loc)
 	if c.Escalations == 0 {
 		return deadline, nil
@@ -206,8 +206,8 @@ func (t *teamRun) escalateConcern(c *domain.Concern, n int, due time.Time) error
 	id := strconv.FormatUint(c.ID, 10)
 	w, hasNow := t.workload(c.By)
 	d := map[string]any{"C": c, "Name": t.name(c.By), "Team": t.team.Name, "N": n,
-		"Raised": t.local(c.RaisedAt), "Due": t.local(t.s.Policy.AckDeadline(c.RaisedAt, t.s.AckWithin, t.s.Loc)),
-		"Next": t.local(t.s.Policy.NextEscalation(t.now, t.s.EscalateEvery, t.s.Loc)), "Now": t.local(t.now),
+		"Raised": t.local(c.RaisedAt), "Due": t.local(t.pol().AckDeadline(c.RaisedAt, t.s.AckWithin, t.s.Loc)),
+		"Next": t.local(t.pol().NextEscalation(t.now, t.s.EscalateEvery, t.s.Loc)), "Now": t.local(t.now),
 		"W": w, "HasNow": hasNow}
 	// The colour of an escalation is its urgency, not the raiser's RAG.
 	msg := domain.Message{
@@ -241,7 +241,7 @@ func (t *teamRun) caseClocks() ([]firing, error) {
 	if err := t.load(); err != nil {
 		return nil, err
 	}
-	pol, loc := t.s.Policy, t.s.Loc
+	pol, loc := t.pol(), t.s.Loc
 	var out []firing
 	for _, c := range t.cases {
 		switch {
@@ -273,7 +273,7 @@ func (t *teamRun) caseClocks() ([]firing, error) {
 }
 
 func (t *teamRun) escalateHighRisk(c *domain.Case, key string, due time.Time) error {
-	pol := t.s.Policy
+	pol := t.pol()
 	proposedTo := ""
 	if c.Status == domain.CaseProposed && c.Proposal != 0 {
 		if p, err := t.tx.Proposal(c.Proposal); err == nil {
@@ -332,7 +332,7 @@ func (t *teamRun) proposalClocks() ([]firing, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol := t.s.Policy
+	pol := t.pol()
 	var out []firing
 	for _, p := range ps {
 		if p.Team != t.team.ID || p.Status != domain.ProposalPending || p.Reminded {
@@ -355,7 +355,7 @@ func (t *teamRun) remindProposal(p *domain.Proposal) error {
 	}
 	d := map[string]any{"P": p, "ByName": t.name(p.By), "At": t.local(p.At), "Team": t.team.Name, "Desc": "", "Points": 0.0}
 	if c, err := t.tx.Case(p.Team, p.Ref); err == nil {
-		d["Desc"], d["Points"] = digest.Describe(c), t.s.Policy.Points(c)
+		d["Desc"], d["Points"] = digest.Describe(c), t.pol().Points(c)
 	}
 	id := strconv.FormatUint(p.ID, 10)
 	msg := domain.Message{
@@ -402,7 +402,7 @@ func (t *teamRun) snapshot() ([]firing, error) {
 // weekly snapshots. Weeks the bot was not running have no snapshot and do
 // not break a run: the snapshots on either side of them are consecutive.
 func (t *teamRun) longOver() (int, error) {
-	pol := t.s.Policy
+	pol := t.pol()
 	weeks := pol.LongOverWeeks
 	if weeks <= 0 {
 		return 0, nil

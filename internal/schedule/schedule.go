@@ -350,7 +350,7 @@ func (s *Scheduler) plan(tx domain.Tx, teamID string, now time.Time, admins []do
 		return nil, err
 	}
 	t := &teamRun{s: s, tx: tx, team: team, now: now, admins: admins}
-	steps := []func() ([]firing, error){t.concernClocks, t.planClocks, t.caseClocks, t.proposalClocks, t.teamOverClock, t.snapshot}
+	steps := []func() ([]firing, error){t.concernClocks, t.planClocks, t.caseClocks, t.proposalClocks, t.teamOverClock, t.asyeClocks, t.snapshot}
 	if withDigest {
 		steps = append(steps, t.digest)
 	}

@@ -22,7 +22,8 @@ import (
 //	            open (ref → nothing: the cases not closed, since schema 2),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
 //	            hoursby (person 0x00 time seq → nothing: each person's
-//	            hours by time, since schema 2)
+//	            hours by time, since schema 2), reviews (seq → Review:
+//	            caseload reviews in supervision; made on a team's first)
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
@@ -61,6 +62,7 @@ var (
 	subAudit   = []byte("audit")
 	subHours   = []byte("hours")
 	subHoursBy = []byte("hoursby")
+	subReviews = []byte("reviews")
 
 	keySchema = []byte("schema")
 	// keyOutboxDepth counts the waiting outbox items (since schema 3).
@@ -76,7 +78,7 @@ var topBuckets = [][]byte{
 	bucketOutboxDue, bucketOutboxLive,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) domain.Store) {
 		{"NowIsOnePerTransaction", testNow},
 		{"ValuesAreCopies", testCopies},
 		{"ConcurrentUpdates", testConcurrent},
+		{"TeamLife", testTeamLife},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
