@@ -41,6 +41,7 @@ func TestBadConfigurationExits2NamingTheSetting(t *testing.T) {
 		{[]string{"DISCORD_BOT_TOKEN=abc"}, "DISCORD_PUBLIC_KEY"},
 		{[]string{"SAFELOAD_ADMINS=U1"}, "SAFELOAD_ADMINS"},
 		{[]string{"SAFELOAD_LOG_FORMAT=xml"}, "SAFELOAD_LOG_FORMAT"},
+		{[]string{"SAFELOAD_METRICS_TEAMS=maybe"}, "SAFELOAD_METRICS_TEAMS"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			env := append([]string{"SAFELOAD_DB=" + filepath.Join(dir, "x.db"), "SAFELOAD_ADDR=127.0.0.1:0"}, tc.env...)
