@@ -117,11 +117,8 @@ func (c *cli) runBackup(args []string) int {
 	st, err := store.Open(cfg.DB, store.Options{Timeout: 300 * time.Millisecond, ReadOnly: true})
 	if err == nil {
 		defer st.Close()
-		err := backup.Write(dst, cfg.DB, 0, func(w io.Writer) (int64, error) {
-			return st.Snapshot(w, func(int64) error { return nil })
-		})
-		if err != nil {
-			return c.fail(exitFailed, "backup: %v", err)
+		if err := st.Backup(dst); err != nil {
+			return c.fail(exitFailed, "%v", err)
 		}
 		fmt.Fprintf(c.stdout, "backup written to %s\n", dst)
 		return exitOK

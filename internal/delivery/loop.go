@@ -51,9 +51,8 @@ type Loop struct {
 	// whole outbox on the first pass, then kept as items are rescheduled,
 	// so later passes read only the items due.
 	blocked map[string]time.Time
-	// health is what the last attempts came to, for /healthz.
-	lastOK, lastFail time.Time
-	failStreak       int
+	// failStreak counts the attempts in a row that failed, for /healthz.
+	failStreak int
 }
 
 func (l *Loop) init() {
@@ -287,10 +286,9 @@ func (l *Loop) note(ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if ok {
-		l.lastOK, l.failStreak = l.now(), 0
+		l.failStreak = 0
 		return
 	}
-	l.lastFail = l.now()
 	l.failStreak++
 }
 

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/safeload/safeload/internal/backup"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/domain"
 )
@@ -251,29 +252,12 @@ func (db *DB) Snapshot(w io.Writer, start func(size int64) error) (int64, error)
 	return n, err
 }
 
-// Backup writes a consistent copy of the store to path, atomically: the copy
-// is written beside it and renamed, so a failed backup never leaves a torn file.
+// Backup writes a consistent copy of the store to path, atomically (beside
+// it under a temporary name, synced, renamed), and never over the store.
 func (db *DB) Backup(path string) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if _, err := db.WriteTo(f); err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := backup.Write(path, db.path, 0, func(w io.Writer) (int64, error) {
+		return db.Snapshot(w, func(int64) error { return nil })
+	}); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
