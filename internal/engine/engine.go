@@ -111,7 +111,9 @@ func data(kv ...any) map[string]any {
 
 // Handle runs one request. Parsing happens before any store access, so a
 // malformed command cannot change anything; a refusal rolls its
-// transaction back, so it cannot either.
+// transaction back, so it cannot either. A panic while handling it is
+// caught here, the one place every adapter's request passes: the caller
+// gets a private internal-error answer and the Response says it panicked.
 func (e *Engine) Handle(ctx context.Context, req Request) (resp Response) {
 	defer func() {
 		if p := recover(); p != nil {
