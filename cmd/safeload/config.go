@@ -146,19 +146,17 @@ func (c *cli) loadConfig() (*Config, error) {
 		}
 		cfg.DiscordPublicKey = key
 	}
-	switch v := strings.ToLower(env("SAFELOAD_METRICS_TEAMS", "")); v {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		cfg.MetricsTeams = true
-	default:
-		return nil, &configError{"SAFELOAD_METRICS_TEAMS", fmt.Sprintf("%q is not true or false", v)}
-	}
-	switch g := strings.ToLower(env("DISCORD_GATEWAY", "")); g {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		cfg.DiscordGateway = true
-	default:
-		return nil, &configError{"DISCORD_GATEWAY", fmt.Sprintf("%q is not true or false", g)}
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"SAFELOAD_METRICS_TEAMS", &cfg.MetricsTeams}, {"DISCORD_GATEWAY", &cfg.DiscordGateway}} {
+		switch v := strings.ToLower(env(b.key, "")); v {
+		case "", "0", "false", "no":
+		case "1", "true", "yes":
+			*b.dst = true
+		default:
+			return nil, &configError{b.key, fmt.Sprintf("%q is not true or false", v)}
+		}
 	}
 	if cfg.DiscordBotToken != "" && cfg.DiscordPublicKey == nil && !cfg.DiscordGateway {
 		return nil, &configError{"DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN is set but neither DISCORD_PUBLIC_KEY (HTTP interactions) nor DISCORD_GATEWAY=true is"}

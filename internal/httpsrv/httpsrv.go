@@ -35,17 +35,12 @@ var Defaults = Limits{
 
 func (l Limits) withDefaults() Limits {
 	d := Defaults
-	if l.ReadHeader > 0 {
-		d.ReadHeader = l.ReadHeader
-	}
-	if l.Read > 0 {
-		d.Read = l.Read
-	}
-	if l.Write > 0 {
-		d.Write = l.Write
-	}
-	if l.Idle > 0 {
-		d.Idle = l.Idle
+	for _, f := range []struct{ got, into *time.Duration }{
+		{&l.ReadHeader, &d.ReadHeader}, {&l.Read, &d.Read}, {&l.Write, &d.Write}, {&l.Idle, &d.Idle},
+	} {
+		if *f.got > 0 {
+			*f.into = *f.got
+		}
 	}
 	if l.MaxConns > 0 {
 		d.MaxConns = l.MaxConns

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/safeload/safeload/internal/digest"
 	"github.com/safeload/safeload/internal/domain"
 )
 
@@ -98,7 +99,7 @@ func RAGCounts(st domain.Store, pol *domain.Policy, loc *time.Location) (map[str
 			if err != nil {
 				return err
 			}
-			cs, err := openCases(tx, t.ID)
+			cs, err := digest.OpenCases(tx, t.ID)
 			if err != nil {
 				return err
 			}
@@ -107,23 +108,5 @@ func RAGCounts(st domain.Store, pol *domain.Policy, loc *time.Location) (map[str
 		}
 		return nil
 	})
-	return out, err
-}
-
-// openCases reads a team's open cases from the store's index when it has
-// one (closed cases pile up over the years and count for nothing).
-func openCases(tx domain.Tx, team string) ([]*domain.Case, error) {
-	if o, ok := tx.(interface {
-		OpenCases(team string) ([]*domain.Case, error)
-	}); ok {
-		return o.OpenCases(team)
-	}
-	cs, err := tx.Cases(team)
-	out := cs[:0]
-	for _, c := range cs {
-		if c.Open() {
-			out = append(out, c)
-		}
-	}
 	return out, err
 }
