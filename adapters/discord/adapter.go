@@ -14,6 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/sirupsen/logrus"
 
+	"github.com/safeload/safeload/adapters/internal/inflight"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
@@ -64,7 +65,7 @@ type Adapter struct {
 
 	// work counts answers still being finished after the first response
 	// (deferred engine runs, follow-ups), so shutdown and tests can wait.
-	work sync.WaitGroup
+	work inflight.Counter
 
 	sendMu sync.Mutex
 	dms    map[string]string // user ID → DM channel ID
@@ -201,7 +202,7 @@ func (a *Adapter) finish(later func(context.Context)) func(start bool) {
 	if later == nil {
 		return func(bool) {}
 	}
-	a.work.Add(1)
+	a.work.Add()
 	return func(start bool) {
 		if !start {
 			a.work.Done()

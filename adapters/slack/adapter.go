@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/safeload/safeload/adapters/internal/inflight"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/lograte"
@@ -57,7 +57,7 @@ type Adapter struct {
 	log    logrus.FieldLogger
 	sender *Sender
 
-	inflight sync.WaitGroup
+	inflight inflight.Counter
 	// replays drops a signed request seen before (by trigger_id).
 	replays replay.Guard
 	// badSigs rate-limits the warning about refused signatures.

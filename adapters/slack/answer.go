@@ -111,7 +111,7 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.Webho
 		return nil, func() {}
 	}
 	ctx = context.WithoutCancel(ctx) // the work outlives the HTTP request
-	a.inflight.Add(1)
+	a.inflight.Add()
 	resp, inTime, done := engine.AnswerWithin(ctx, a.cfg.Handler, in.req, a.cfg.AnswerWithin)
 	switch {
 	case inTime:
