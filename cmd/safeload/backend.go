@@ -24,7 +24,9 @@ type backend interface {
 	domain.Store
 	Stats() (store.Stats, error)
 	Backup(path string) error
-	WriteTo(w io.Writer) (int64, error)
+	// Snapshot streams a bbolt file of one consistent state to w, calling
+	// start with its size first.
+	Snapshot(w io.Writer, start func(size int64) error) (int64, error)
 }
 
 var (

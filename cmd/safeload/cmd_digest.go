@@ -296,10 +296,7 @@ func enqueueTracked(tx domain.Tx, fn func(domain.Tx) (int, error)) ([]uint64, er
 // items are delivered, have failed for good, or must wait past
 // digestDeliverFor. Other items due in the outbox go out with them.
 func (a *app) deliverNow(ctx context.Context, senders map[string]delivery.Sender, ids []uint64) (sent, waiting, failed int, err error) {
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log.WithField("component", "delivery"), Senders: senders,
-		Admins: a.engine.Admins, Notice: func(it *domain.OutboxItem, err error) domain.Message {
-			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
-		}}
+	loop := a.outboxLoop(senders)
 	deadline := time.Now().Add(digestDeliverFor)
 	for {
 		if _, err := loop.RunOnce(ctx); err != nil {
@@ -346,6 +343,19 @@ func newScheduler(a *app, wake func()) *schedule.Scheduler {
 		Store: a.store, Policy: &a.cfg.Policy, Prompts: a.prompts, Loc: a.cfg.TZ, Clock: a.clock,
 		Cron: a.cfg.DigestCron, AckWithin: a.cfg.AckWithin, EscalateEvery: a.cfg.EscalateEvery,
 		Admins: a.engine.Admins, Wake: wake, Log: a.log.WithField("component", "scheduler"),
+		Observe: a.observeFiring,
+	}
+}
+
+// observeFiring counts each clock fired in safeload_escalations_total and
+// notes when a digest last went out, for /healthz.
+func (a *app) observeFiring(what string) {
+	a.metrics.Escalated(what)
+	if what != schedule.KindDigest {
+		return
+	}
+	if err := a.store.Update(func(tx domain.Tx) error { return tx.PutState(keyLastDigest, tx.Now().UTC()) }); err != nil {
+		a.log.WithError(err).Warn("could not note the time of the digest")
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/delivery"
-	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/httpsrv"
 )
 
 // platform is one chat platform as serve sees it: its HTTP routes, its
@@ -31,8 +31,12 @@ type platform struct {
 	leaderOnly bool
 }
 
-// shutdownGrace bounds how long requests in flight may take to finish.
-const shutdownGrace = 8 * time.Second
+// stopWithin is the one deadline of a stop (SIGTERM): requests in flight,
+// answers still being finished, delivery, the scheduler and the admin
+// socket all end within it, under the README's 10 s and systemd's
+// TimeoutStopSec. What is not done by then stays in the store (the outbox,
+// the clocks) for the next start.
+const stopWithin = 9 * time.Second
 
 func (c *cli) runServe(args []string) int {
 	if len(args) > 0 {
@@ -65,24 +69,16 @@ func (c *cli) runServe(args []string) int {
 	}
 
 	// The outbox: every message for someone other than the caller.
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: log.WithField("component", "delivery"),
-		Senders: map[string]delivery.Sender{}, Admins: a.engine.Admins,
-		Notice: func(it *domain.OutboxItem, err error) domain.Message {
-			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
-		}}
+	senders := map[string]delivery.Sender{}
 	for _, p := range platforms {
-		loop.Senders[p.name] = p.sender
+		senders[p.name] = p.sender
 	}
+	loop := a.outboxLoop(senders)
 	a.engine.Wake = loop.Wake
 
-	loop.Observe = a.metrics.Delivered
-
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", a.healthz(platforms))
-	// /livez answers while the process serves HTTP, whatever the store or
-	// the chat platforms say: a liveness probe must not restart a replica
-	// because Slack, Discord or etcd is down.
-	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.Handle("GET /healthz", a.healthz(platforms, loop))
+	mux.Handle("GET /livez", livez())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	for _, p := range platforms {
 		for path, h := range p.routes {
@@ -94,24 +90,15 @@ func (c *cli) runServe(args []string) int {
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADDR: %v", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, ln := httpsrv.New(mux, ln, httpsrv.Defaults)
 	names := []string{}
 	for _, p := range platforms {
 		names = append(names, p.name)
 	}
-	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "store": a.storeDesc(), "platforms": names}).Info("safeload serving")
+	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "store": a.storeDesc(), "platforms": names, "version": version}).Info("safeload serving")
 
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
-	// With etcd, backup reads etcd itself: no replica needs an admin socket.
-	if cfg.Store.Kind != "etcd" || cfg.AdminSocket != "" {
-		adminLn, err := a.listenAdmin()
-		if err != nil {
-			return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
-		}
-		defer adminLn.Close()
-		go a.serveAdmin(ctx, adminLn)
-	}
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -121,6 +108,15 @@ func (c *cli) runServe(args []string) int {
 				log.WithError(err).WithField("component", name).Error("stopped")
 			}
 		}()
+	}
+	// With etcd, backup reads etcd itself: no replica needs an admin socket.
+	if cfg.Store.Kind != "etcd" || cfg.AdminSocket != "" {
+		adminLn, err := a.listenAdmin()
+		if err != nil {
+			return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
+		}
+		defer adminLn.Close()
+		background("admin", func(ctx context.Context) error { a.serveAdmin(ctx, adminLn); return nil })
 	}
 	// The leader's work runs on one replica at a time (with bbolt, here).
 	var leaderWork []func(context.Context)
@@ -159,19 +155,43 @@ func (c *cli) runServe(args []string) int {
 	case <-c.ctx.Done():
 	}
 	log.Info("stopping: finishing requests in flight")
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	// A store that cannot be reached must not hold the stop up for its
+	// timeouts: a moment after the background work is told to stop, its
+	// calls to the store end.
+	if ab, ok := a.store.(interface{ Abort() }); ok {
+		t := time.AfterFunc(stopWithin/2+2*time.Second, ab.Abort)
+		defer t.Stop()
+	}
+	if !stop(log, srv, cancel, &wg, stopWithin) {
+		log.Warn("stopped at the deadline with work still running; it is in the store for the next start")
+		return exitOK
+	}
+	log.Info("stopped; undelivered messages stay in the outbox for the next start")
+	return exitOK
+}
+
+// stop ends serve within one deadline: the HTTP server gets half of it to
+// finish the requests in flight, then the background work (platform
+// connections and answers still being finished, delivery, scheduler, admin
+// socket) is cancelled and waited for until the deadline. It reports
+// whether everything finished in time.
+func stop(log logrus.FieldLogger, srv *http.Server, cancel context.CancelFunc, wg *sync.WaitGroup, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	sctx, scancel := context.WithDeadline(context.Background(), deadline.Add(-within/2))
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.WithError(err).Warn("requests still in flight at shutdown")
+		_ = srv.Close()
 	}
 	cancel()
-	// A store that cannot be reached must not hold the stop up for its
-	// timeouts: after a grace for the work under way, its calls end.
-	if ab, ok := a.store.(interface{ Abort() }); ok {
-		t := time.AfterFunc(2*time.Second, ab.Abort)
-		defer t.Stop()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
 	}
-	wg.Wait()
-	log.Info("stopped; undelivered messages stay in the outbox for the next start")
-	return exitOK
 }

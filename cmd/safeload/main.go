@@ -13,12 +13,16 @@ import (
 	_ "time/tzdata" // a static binary in a minimal image has no zoneinfo: Europe/London must still load
 )
 
-// Exit codes of DESIGN §4.
+// Exit codes: 0 success, 1 anything else, 2 bad usage or configuration
+// (the message names the setting).
 const (
 	exitOK     = 0
 	exitFailed = 1
 	exitUsage  = 2
 )
+
+// version is stamped at build time: -ldflags "-X main.version=0.1.0".
+var version = "dev"
 
 // cli carries what every sub-command needs from the process, so tests can
 // run main in-process with their own environment and output.
@@ -32,7 +36,7 @@ type cli struct {
 	ready func(addr string)
 }
 
-// commands is the whole command line of DESIGN §4.
+// commands is the whole command line.
 var commands = []struct {
 	name, usage, summary string
 	run                  func(c *cli, args []string) int
@@ -51,6 +55,7 @@ var commands = []struct {
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
 	{"teams", "safeload teams manifest --url URL > safeload-teams.zip", "write the Microsoft Teams app package", (*cli).runTeams},
+	{"version", "safeload version", "print the version", func(c *cli, _ []string) int { fmt.Fprintln(c.stdout, version); return exitOK }},
 }
 
 func main() {

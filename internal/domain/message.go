@@ -106,6 +106,9 @@ type OutboxItem struct {
 	LastError string    `json:"last_error,omitempty"`
 	// Failed is set when delivery gave up for good (e.g. channel not found).
 	Failed bool `json:"failed,omitempty"`
+	// PartsSent counts the platform messages of a split message already
+	// posted, so a retry (or a restart) carries on after them.
+	PartsSent int `json:"parts_sent,omitempty"`
 }
 
 // Mention is the platform-neutral way to name a person in message text:

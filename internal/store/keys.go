@@ -28,6 +28,9 @@ import (
 //	pending     seq → nothing (proposals awaiting an answer)
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
+//	outboxdue   next try (timeKey) seq → nothing: waiting items by when
+//	            they are due (since schema 3)
+//	outboxlive  seq → nothing: waiting (not failed) items (since schema 3)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
 //	convrefs    person or channel ID → ConversationRef (where a platform
 //	            like Teams reaches them later)
@@ -46,6 +49,8 @@ var (
 	bucketPending     = []byte("pending")
 	bucketConcerns    = []byte("concerns")
 	bucketOutbox      = []byte("outbox")
+	bucketOutboxDue   = []byte("outboxdue")
+	bucketOutboxLive  = []byte("outboxlive")
 	bucketState       = []byte("state")
 	bucketConvRefs    = []byte("convrefs")
 
@@ -58,6 +63,8 @@ var (
 	subReviews = []byte("reviews")
 
 	keySchema = []byte("schema")
+	// keyOutboxDepth counts the waiting outbox items (since schema 3).
+	keyOutboxDepth = []byte("outboxdepth")
 
 	// auditGlobal holds entries that belong to no team (e.g. admin grants).
 	auditGlobal = "_"
@@ -66,6 +73,7 @@ var (
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
+	bucketOutboxDue, bucketOutboxLive,
 }
 
 var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
@@ -151,6 +159,9 @@ func checkRecords(tx KV) []error {
 	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs} {
 		each(string(name), tx.Bucket(name))
 	}
+	if schemaOf(tx) >= 3 {
+		errs = append(errs, checkOutboxIndex(tx)...)
+	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
 		_ = td.ForEachBucket(func(team []byte) error {
 			tb := td.Bucket(team)
@@ -232,4 +243,9 @@ func checkHoursIndex(team []byte, tb Bucket) []error {
 		return nil
 	})
 	return errs
+}
+
+// outboxDueKey orders waiting outbox items by when they are next due.
+func outboxDueKey(next time.Time, seq uint64) []byte {
+	return append(timeKey(next), itob(seq)...)
 }

@@ -9,7 +9,6 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/store"
 )
 
@@ -29,26 +28,16 @@ func (s *Store) checkCopying(ctx context.Context) error {
 	return nil
 }
 
-// Stats counts teams and the outbox, at one revision.
+// Stats counts teams and the outbox, at one revision, from the outbox's
+// indexes.
 func (s *Store) Stats() (store.Stats, error) {
 	var st store.Stats
-	err := s.View(func(tx domain.Tx) error {
-		teams, err := tx.Teams()
-		if err != nil {
-			return err
-		}
-		st.Teams = len(teams)
-		out, err := tx.Outbox(0)
-		if err != nil {
-			return err
-		}
-		st.OutboxDepth = len(out)
-		for _, it := range out {
-			if st.OutboxOldest.IsZero() || it.CreatedAt.Before(st.OutboxOldest) {
-				st.OutboxOldest = it.CreatedAt
-			}
-		}
-		return nil
+	ctx, cancel := context.WithTimeout(s.base, s.timeout)
+	defer cancel()
+	err := s.ViewKV(ctx, func(kv store.KV) error {
+		var err error
+		st, err = store.StatsOf(kv)
+		return err
 	})
 	return st, err
 }
@@ -68,8 +57,9 @@ func (s *Store) Backup(path string) error {
 	return nil
 }
 
-// WriteTo writes the same bbolt file to w.
-func (s *Store) WriteTo(w io.Writer) (int64, error) {
+// Snapshot writes the same bbolt file to w, calling start with its size
+// first (the admin socket's stream announces it).
+func (s *Store) Snapshot(w io.Writer, start func(size int64) error) (int64, error) {
 	dir, err := os.MkdirTemp("", "safeload-backup-")
 	if err != nil {
 		return 0, err
@@ -84,6 +74,13 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if err := start(fi.Size()); err != nil {
+		return 0, err
+	}
 	return io.Copy(w, f)
 }
 
