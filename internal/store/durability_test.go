@@ -22,7 +22,8 @@ import (
 // documentedBuckets is the key layout of keys.go, written out again so that
 // a bucket dropped from topBuckets by mistake fails here.
 var documentedBuckets = []string{"meta", "people", "teams", "channels", "t", "caserefs",
-	"memberships", "proposals", "pending", "concerns", "outbox", "state", "convrefs", "outboxdue", "outboxlive"}
+	"memberships", "proposals", "pending", "concerns", "outbox", "state", "convrefs", "outboxdue", "outboxlive",
+	"teamconcerns"}
 
 func reopen(tb testing.TB, db *DB, opt Options) *DB {
 	tb.Helper()

@@ -180,14 +180,7 @@ func TestSchema1StoreGetsItsIndexes(t *testing.T) {
 	}
 
 	// Opened to write, it is migrated.
-	db, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if got := schemaOfDB(t, db); got != SchemaVersion {
-		t.Errorf("schema after migration = %d, want %d", got, SchemaVersion)
-	}
+	db = openMigrated(t, path)
 	if got := openRefs(t, db); !slices.Equal(got, wantOpen) {
 		t.Errorf("OpenCases after migration = %v, want %v", got, wantOpen)
 	}

@@ -27,6 +27,7 @@ import (
 //	proposals   seq → Proposal
 //	pending     seq → nothing (proposals awaiting an answer)
 //	concerns    seq → Concern
+//	teamconcerns team 0x00 seq → nothing: each team's concerns (since schema 4)
 //	outbox      seq → OutboxItem (oldest first)
 //	outboxdue   next try (timeKey) seq → nothing: waiting items by when
 //	            they are due (since schema 3)
@@ -54,6 +55,8 @@ var (
 	bucketState       = []byte("state")
 	bucketConvRefs    = []byte("convrefs")
 
+	bucketTeamConcerns = []byte("teamconcerns")
+
 	subMembers = []byte("members")
 	subCases   = []byte("cases")
 	subOpen    = []byte("open")
@@ -73,7 +76,7 @@ var (
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
-	bucketOutboxDue, bucketOutboxLive,
+	bucketOutboxDue, bucketOutboxLive, bucketTeamConcerns,
 }
 
 var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
@@ -161,6 +164,9 @@ func checkRecords(tx KV) []error {
 	}
 	if schemaOf(tx) >= 3 {
 		errs = append(errs, checkOutboxIndex(tx)...)
+	}
+	if schemaOf(tx) >= 4 {
+		errs = append(errs, checkConcernIndex(tx)...)
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
 		_ = td.ForEachBucket(func(team []byte) error {

@@ -337,17 +337,33 @@ func (t *Tx) Concern(id uint64) (*domain.Concern, error) {
 
 func (t *Tx) PutConcern(c *domain.Concern) error {
 	b := t.tx.Bucket(bucketConcerns)
+	var old *domain.Concern
 	if c.ID == 0 {
 		id, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
 		c.ID = id
+	} else if v := b.Get(itob(c.ID)); v != nil {
+		old = new(domain.Concern)
+		if err := decode(v, old); err != nil {
+			return err
+		}
+	}
+	if err := t.indexConcern(old, c); err != nil {
+		return err
 	}
 	return t.put(b, itob(c.ID), c)
 }
 
+// Concerns lists a team's concerns (every team's for ""), oldest first,
+// reading only that team's from the index.
 func (t *Tx) Concerns(team string, openOnly bool) ([]*domain.Concern, error) {
+	if team != "" {
+		if out, ok, err := t.teamConcerns(team, openOnly); ok {
+			return out, err
+		}
+	}
 	var out []*domain.Concern
 	err := t.tx.Bucket(bucketConcerns).ForEach(func(k, v []byte) error {
 		var c domain.Concern

@@ -128,11 +128,12 @@ func (t *etx) fail(err error) {
 // revision; the transaction runs again.
 var errStale = errors.New("etcd store: the revision read is not available on this member")
 
-// readOpts read at the transaction's revision from the member the client
-// talks to: a revision is immutable, so this needs no round through the
-// etcd leader, unlike the linearizable read that chose the revision.
+// readOpts read at the transaction's revision. The reads stay
+// linearizable: serializable reads at the same revision, served by
+// whichever member the client picks, were seen to miss keys written
+// before it on a three-member cluster.
 func (t *etx) readOpts(opts ...clientv3.OpOption) []clientv3.OpOption {
-	return append(opts, clientv3.WithRev(t.rev), clientv3.WithSerializable())
+	return append(opts, clientv3.WithRev(t.rev))
 }
 
 func (t *etx) get(key string) []byte {
