@@ -2,14 +2,19 @@ package etcdstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/store"
 	"github.com/safeload/safeload/internal/store/etcdstore"
 	"github.com/safeload/safeload/internal/store/etcdstore/etcdtest"
 	"github.com/safeload/safeload/internal/store/storetest"
@@ -155,4 +160,98 @@ func TestQuorumLostAndBack(t *testing.T) {
 	if v.Count != 3 {
 		t.Errorf("k = %d, want 3 (the write without quorum must not land)", v.Count)
 	}
+}
+
+// With a small limit on a transaction's operations, concurrent actions
+// still share commits, split where the limit falls; every one lands once.
+func TestGroupsSplitAtTheOperationLimit(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	s, err := etcdstore.Open(etcdstore.Options{Endpoints: c.Endpoints(), Prefix: "/split/", MaxTxnOps: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	const calls = 40
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Group(func(tx domain.Tx) error {
+				for k := range 3 {
+					if err := tx.PutState(fmt.Sprintf("k%02d/%d", i, k), storetest.StateValue{Count: i}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Errorf("call %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	err = s.View(func(tx domain.Tx) error {
+		keys, err := tx.StateKeys("k")
+		if len(keys) != 3*calls {
+			t.Errorf("%d keys written, want %d", len(keys), 3*calls)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A copy that fails removes what it wrote; one that was killed leaves its
+// marker, and the store refuses to open until a copy runs again, which
+// starts over; a copy into a prefix with records is refused.
+func TestUnfinishedCopyIsRefusedAndRedone(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	src := openOn(t, c, nil)
+	t.Cleanup(func() { _ = src.Close() })
+	f := storetest.Fill(t, src)
+	dst, err := etcdstore.Open(etcdstore.Options{Endpoints: c.Endpoints(), Prefix: "/copy/", NoPrepare: true, MaxTxnOps: etcdtest.MaxTxnOps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dst.Close() })
+	boom := errors.New("the source went away")
+	err = dst.CopyFrom(func(fn func(store.KV) error) error {
+		return src.ViewKV(context.Background(), func(kv store.KV) error {
+			if err := fn(kv); err != nil {
+				return err
+			}
+			return boom
+		})
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("CopyFrom = %v, want the source's failure", err)
+	}
+	resp, err := dst.Client().Get(context.Background(), "/copy/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil || resp.Count != 0 {
+		t.Fatalf("after a failed copy the prefix holds %d keys (%v), want none", resp.Count, err)
+	}
+	// A copy killed half-way: its marker and part of the data.
+	for _, k := range []string{"/copy/x/copying", "/copy/cteams\x00\x01vnorth"} {
+		if _, err := dst.Client().Put(context.Background(), k, "{}"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := etcdstore.Open(etcdstore.Options{Endpoints: c.Endpoints(), Prefix: "/copy/"}); err == nil ||
+		!strings.Contains(err.Error(), "unfinished copy") {
+		t.Fatalf("a store holding an unfinished copy: Open = %v", err)
+	}
+	if err := dst.CopyFrom(func(fn func(store.KV) error) error { return src.ViewKV(context.Background(), fn) }); err != nil {
+		t.Fatalf("copy again: %v", err)
+	}
+	if err := dst.CopyFrom(func(fn func(store.KV) error) error { return src.ViewKV(context.Background(), fn) }); err == nil {
+		t.Fatal("a copy onto a store with records was not refused")
+	}
+	got, err := etcdstore.Open(etcdstore.Options{Endpoints: c.Endpoints(), Prefix: "/copy/"})
+	if err != nil {
+		t.Fatalf("open the copy: %v", err)
+	}
+	t.Cleanup(func() { _ = got.Close() })
+	storetest.Verify(t, got, f)
 }
