@@ -83,4 +83,11 @@ type Tx interface {
 	DeleteState(key string) error
 	// StateKeys lists keys with the given prefix, sorted.
 	StateKeys(prefix string) ([]string, error)
+
+	// HeldCases lists the open cases p holds in a team, in the order of
+	// Cases, without reading anyone else's: what p's workload is made of.
+	HeldCases(team string, p PersonID) ([]*Case, error)
+	// HoursTotal is the sum of the hours p logged in a team at or after
+	// since, without reading anyone else's.
+	HoursTotal(team string, p PersonID, since time.Time) (float64, error)
 }

@@ -42,7 +42,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 		r.toCaller(msg)
 		return nil
 	}
-	cs, err := r.cases()
+	cs, err := r.tx.HeldCases(r.team.ID, who)
 	if err != nil {
 		return err
 	}
@@ -107,26 +107,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 // weekHours sums the extra hours p logged in the last 7 days, the window
 // the digest reports too.
 func (r *run) weekHours(p domain.PersonID) (float64, error) {
-	since := r.now.AddDate(0, 0, -7)
-	var hs []*domain.HoursEntry
-	var err error
-	if by, ok := r.tx.(interface {
-		HoursBy(team string, p domain.PersonID, since time.Time) ([]*domain.HoursEntry, error)
-	}); ok {
-		hs, err = by.HoursBy(r.team.ID, p, since) // from an index, without the rest of the team's
-	} else {
-		hs, err = r.tx.Hours(r.team.ID, since)
-	}
-	if err != nil {
-		return 0, err
-	}
-	var sum float64
-	for _, h := range hs {
-		if h.By == p {
-			sum += h.Hours
-		}
-	}
-	return sum, nil
+	return r.tx.HoursTotal(r.team.ID, p, r.now.AddDate(0, 0, -7))
 }
 
 // concern records a capacity concern with a snapshot of the load and tells

@@ -465,9 +465,9 @@ func (r *run) cases() ([]*domain.Case, error) {
 	return slices.DeleteFunc(cs, func(c *domain.Case) bool { return !c.Open() }), err
 }
 
-// workload of one member now.
+// workload of one member now, from their own cases only.
 func (r *run) workload(m *domain.Member) (domain.Workload, error) {
-	cs, err := r.cases()
+	cs, err := r.tx.HeldCases(r.team.ID, m.Person)
 	if err != nil {
 		return domain.Workload{}, err
 	}

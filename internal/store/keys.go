@@ -19,11 +19,15 @@ import (
 //	teams       team ID → Team
 //	channels    channel ID → team ID
 //	t/<team>/   per team: members (person → Member), cases (ref → Case),
-//	            open (ref → nothing: the cases not closed, since schema 2),
+//	            open (ref → holder: the cases not closed, since schema 2;
+//	            the value is the case's holder, empty for none, since
+//	            schema 3), held (holder 0x00 ref → nothing: the open cases
+//	            each person holds, since schema 3),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
-//	            hoursby (person 0x00 time seq → nothing: each person's
-//	            hours by time, since schema 2), reviews (seq → Review:
-//	            caseload reviews in supervision; made on a team's first)
+//	            hoursby (person 0x00 time seq → the entry's hours as a
+//	            float64's 8 big-endian bits: each person's hours by time,
+//	            since schema 2; the value since schema 3), reviews (seq →
+//	            Review: caseload reviews in supervision; made on a team's first)
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
@@ -58,6 +62,7 @@ var (
 	subHours   = []byte("hours")
 	subHoursBy = []byte("hoursby")
 	subReviews = []byte("reviews")
+	subHeld    = []byte("held")
 
 	keySchema = []byte("schema")
 
@@ -70,7 +75,10 @@ var topBuckets = [][]byte{
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld}
+
+// indexBuckets are the team sub-buckets that hold an index, not records.
+var indexBuckets = map[string]bool{string(subOpen): true, string(subHoursBy): true, string(subHeld): true}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)
@@ -125,6 +133,17 @@ func hoursByKey(p domain.PersonID, at time.Time, seq uint64) []byte {
 	return append(k, itob(seq)...)
 }
 
+// heldKey is a case's entry in its team's index of the cases each person
+// holds.
+func heldKey(holder domain.PersonID, ref string) []byte {
+	k := hoursByPrefix(holder)
+	return append(k, ref...)
+}
+
+// hoursValue is an hours entry's value in the hours index: its hours, so
+// that a week's total needs no record decoded.
+func hoursValue(h float64) []byte { return itob(math.Float64bits(h)) }
+
 func hoursByPrefix(p domain.PersonID) []byte {
 	k := make([]byte, 0, len(p)+1+16)
 	k = append(k, p...)
@@ -157,11 +176,17 @@ func checkRecords(tx *bolt.Tx) []error {
 		_ = td.ForEachBucket(func(team []byte) error {
 			tb := td.Bucket(team)
 			for _, sub := range teamSubBuckets {
+				if indexBuckets[string(sub)] {
+					continue // keys and values of its own, checked below
+				}
 				each(fmt.Sprintf("team %s %s", team, sub), tb.Bucket(sub))
 			}
 			if schemaOf(tx) >= 2 {
 				errs = append(errs, checkOpenIndex(team, tb)...)
 				errs = append(errs, checkHoursIndex(team, tb)...)
+			}
+			if schemaOf(tx) >= 3 {
+				errs = append(errs, checkHeldIndex(team, tb)...)
 			}
 			return nil
 		})

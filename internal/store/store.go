@@ -21,7 +21,7 @@ import (
 
 // SchemaVersion is the layout this code writes. Open migrates older files
 // forward with the functions in migrations.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[i] moves a store from version i to i+1, inside one transaction.
 // Version 0 is a new, empty file.
@@ -33,6 +33,7 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return indexHours(tx)
 	},
+	2: indexHeld,
 }
 
 // indexHours (1 → 2) lists every team's hours entries in the team's index

@@ -72,10 +72,8 @@ func (t *Tx) MoveCase(c *domain.Case, from string) error {
 	if err := old.Delete([]byte(c.Ref)); err != nil {
 		return err
 	}
-	if open := t.teamBucket(from, subOpen); open != nil {
-		if err := open.Delete([]byte(c.Ref)); err != nil {
-			return err
-		}
+	if err := unindexCase(t.tx.Bucket(bucketTeamData).Bucket([]byte(from)), c.Ref); err != nil {
+		return err
 	}
 	if err := refs.Put([]byte(c.Ref), []byte(c.Team)); err != nil {
 		return err

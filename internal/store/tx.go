@@ -238,12 +238,11 @@ func (t *Tx) PutCase(c *domain.Case) error {
 	if err != nil {
 		return err
 	}
-	if c.Open() {
-		err = open.Put([]byte(c.Ref), []byte{})
-	} else {
-		err = open.Delete([]byte(c.Ref))
-	}
+	held, err := t.mustTeamBucket(c.Team, subHeld)
 	if err != nil {
+		return err
+	}
+	if err := indexCase(open, held, c, open.Get([]byte(c.Ref))); err != nil {
 		return err
 	}
 	return t.put(b, []byte(c.Ref), c)
@@ -383,7 +382,7 @@ func (t *Tx) AddHours(h *domain.HoursEntry) error {
 	if err != nil {
 		return err
 	}
-	if err := by.Put(hoursByKey(h.By, h.At, id), []byte{}); err != nil {
+	if err := by.Put(hoursByKey(h.By, h.At, id), hoursValue(h.Hours)); err != nil {
 		return err
 	}
 	return t.put(b, itob(id), h)

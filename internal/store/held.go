@@ -1,0 +1,232 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// indexHeld (2 → 3) keeps each open case's holder as its value in the
+// open-case index, lists the open cases each person holds, and puts each
+// hours entry's hours in the hours index.
+func indexHeld(tx *bolt.Tx) error {
+	td := tx.Bucket(bucketTeamData)
+	return td.ForEachBucket(func(team []byte) error {
+		tb := td.Bucket(team)
+		if cases := tb.Bucket(subCases); cases != nil {
+			open, err := tb.CreateBucketIfNotExists(subOpen)
+			if err != nil {
+				return err
+			}
+			if tb.Bucket(subHeld) != nil {
+				if err := tb.DeleteBucket(subHeld); err != nil {
+					return err
+				}
+			}
+			held, err := tb.CreateBucket(subHeld)
+			if err != nil {
+				return err
+			}
+			err = cases.ForEach(func(ref, v []byte) error {
+				var c domain.Case
+				if err := decode(v, &c); err != nil {
+					return fmt.Errorf("case %s of team %s: %w", ref, team, err)
+				}
+				return indexCase(open, held, &c, nil)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		hours, by := tb.Bucket(subHours), tb.Bucket(subHoursBy)
+		if hours == nil || by == nil {
+			return nil
+		}
+		return hours.ForEach(func(k, v []byte) error {
+			var h domain.HoursEntry
+			if err := decode(v, &h); err != nil {
+				return fmt.Errorf("hours entry %x of team %s: %w", k, team, err)
+			}
+			return by.Put(hoursByKey(h.By, h.At, btoi(k)), hoursValue(h.Hours))
+		})
+	})
+}
+
+// indexCase brings a case's entries in its team's open-case and holder
+// indexes up to date. was is its old value in the open-case index: nil
+// when it was not open in this team, else its holder then.
+func indexCase(open, held *bolt.Bucket, c *domain.Case, was []byte) error {
+	ref := []byte(c.Ref)
+	if len(was) > 0 && (!c.Open() || string(was) != string(c.Holder)) {
+		if err := held.Delete(heldKey(domain.PersonID(was), c.Ref)); err != nil {
+			return err
+		}
+	}
+	if !c.Open() {
+		return open.Delete(ref)
+	}
+	if c.Holder != "" {
+		if err := held.Put(heldKey(c.Holder, c.Ref), []byte{}); err != nil {
+			return err
+		}
+	}
+	return open.Put(ref, []byte(c.Holder))
+}
+
+// unindexCase takes a case out of its team's open-case and holder indexes
+// (it is moving to another team).
+func unindexCase(tb *bolt.Bucket, ref string) error {
+	open := tb.Bucket(subOpen)
+	if open == nil {
+		return nil
+	}
+	if was := open.Get([]byte(ref)); len(was) > 0 {
+		if held := tb.Bucket(subHeld); held != nil {
+			if err := held.Delete(heldKey(domain.PersonID(was), ref)); err != nil {
+				return err
+			}
+		}
+	}
+	return open.Delete([]byte(ref))
+}
+
+// HeldCases lists the open cases p holds in a team, in the order of Cases,
+// reading none of anyone else's: what one member's workload is made of.
+func (t *Tx) HeldCases(team string, p domain.PersonID) ([]*domain.Case, error) {
+	b, err := t.mustTeamBucket(team, subCases)
+	if err != nil {
+		return nil, err
+	}
+	held := t.teamBucket(team, subHeld)
+	if held == nil {
+		// A store of schema 2 or older opened read-only, which was not
+		// migrated: read every open case.
+		all, err := t.OpenCases(team)
+		var out []*domain.Case
+		for _, c := range all {
+			if c.Holder == p && p != "" {
+				out = append(out, c)
+			}
+		}
+		return out, err
+	}
+	prefix := hoursByPrefix(p)
+	var out []*domain.Case
+	c := held.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		v := b.Get(k[len(prefix):])
+		if v == nil {
+			return nil, fmt.Errorf("store: the holder index of team %s lists %s, which is not there", team, k[len(prefix):])
+		}
+		var cs domain.Case
+		if err := decode(v, &cs); err != nil {
+			return nil, err
+		}
+		out = append(out, &cs)
+	}
+	return out, nil
+}
+
+// HoursTotal is the sum of the hours p logged in a team at or after since,
+// added up from the hours index without decoding an entry.
+func (t *Tx) HoursTotal(team string, p domain.PersonID, since time.Time) (float64, error) {
+	b, err := t.mustTeamBucket(team, subHours)
+	if err != nil {
+		return 0, err
+	}
+	by := t.teamBucket(team, subHoursBy)
+	if by == nil {
+		hs, err := t.HoursBy(team, p, since)
+		return sumHours(hs), err
+	}
+	prefix := hoursByPrefix(p)
+	exact := timeKey(since)
+	var sum float64
+	c := by.Cursor()
+	for k, v := c.Seek(append(prefix, exact...)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		at := k[len(prefix) : len(prefix)+8]
+		if len(v) == 8 && btoi(at) > 0 && btoi(at) < math.MaxInt64 {
+			sum += math.Float64frombits(btoi(v))
+			continue
+		}
+		// An entry indexed before schema 3, or at a time the key cannot
+		// hold exactly: read it.
+		rec := b.Get(k[len(k)-8:])
+		if rec == nil {
+			return 0, fmt.Errorf("store: the hours index of team %s lists an entry that is not there", team)
+		}
+		var h domain.HoursEntry
+		if err := decode(rec, &h); err != nil {
+			return 0, err
+		}
+		if !h.At.Before(since) {
+			sum += h.Hours
+		}
+	}
+	return sum, nil
+}
+
+func sumHours(hs []*domain.HoursEntry) float64 {
+	var sum float64
+	for _, h := range hs {
+		sum += h.Hours
+	}
+	return sum
+}
+
+// checkHeldIndex verifies, from the records, that a team's open-case index
+// holds each open case's holder, that its holder index lists exactly the
+// open cases with a holder, and that its hours index holds each entry's
+// hours.
+func checkHeldIndex(team []byte, tb *bolt.Bucket) []error {
+	var errs []error
+	cases, open, held := tb.Bucket(subCases), tb.Bucket(subOpen), tb.Bucket(subHeld)
+	if cases != nil && open != nil {
+		if held == nil {
+			return []error{fmt.Errorf("team %s has no holder index", team)}
+		}
+		want := map[string]bool{}
+		_ = cases.ForEach(func(ref, v []byte) error {
+			var c domain.Case
+			if decode(v, &c) != nil || !c.Open() {
+				return nil // reported with the records or the open-case index
+			}
+			if was := open.Get(ref); was != nil && string(was) != string(c.Holder) {
+				errs = append(errs, fmt.Errorf("team %s: case %s is held by %q but the open-case index says %q", team, ref, c.Holder, was))
+			}
+			if c.Holder != "" {
+				want[string(heldKey(c.Holder, c.Ref))] = true
+			}
+			return nil
+		})
+		_ = held.ForEach(func(k, _ []byte) error {
+			if !want[string(k)] {
+				errs = append(errs, fmt.Errorf("team %s: the holder index has an entry for no open case it holds (%q)", team, k))
+			}
+			delete(want, string(k))
+			return nil
+		})
+		for k := range want {
+			errs = append(errs, fmt.Errorf("team %s: an open case is missing from the holder index (%q)", team, k))
+		}
+	}
+	hours, by := tb.Bucket(subHours), tb.Bucket(subHoursBy)
+	if hours != nil && by != nil {
+		_ = hours.ForEach(func(k, v []byte) error {
+			var h domain.HoursEntry
+			if decode(v, &h) != nil || len(k) != 8 {
+				return nil
+			}
+			if got := by.Get(hoursByKey(h.By, h.At, btoi(k))); got != nil && !bytes.Equal(got, hoursValue(h.Hours)) {
+				errs = append(errs, fmt.Errorf("team %s: the hours index does not hold the hours of entry %d", team, btoi(k)))
+			}
+			return nil
+		})
+	}
+	return errs
+}

@@ -1,0 +1,296 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+var heldPeople = []domain.PersonID{"test:alice", "test:bob", "test:carol", "test:nobody", ""}
+
+// wantHeld checks HeldCases and HoursTotal of every person in every team
+// against Cases and Hours read from scratch.
+func wantHeld(tb testing.TB, db *DB, teams ...string) {
+	tb.Helper()
+	err := db.View(func(tx domain.Tx) error {
+		for _, team := range teams {
+			all, err := tx.Cases(team)
+			if err != nil {
+				return err
+			}
+			for _, p := range heldPeople {
+				var want []string
+				for _, c := range all {
+					if c.Open() && c.Holder == p && p != "" {
+						want = append(want, asJSONString(tb, c))
+					}
+				}
+				cs, err := tx.(*Tx).HeldCases(team, p)
+				if err != nil {
+					return err
+				}
+				var got []string
+				for _, c := range cs {
+					got = append(got, asJSONString(tb, c))
+				}
+				if !slices.Equal(got, want) {
+					tb.Errorf("HeldCases(%s, %q) =\n%v\nwant\n%v", team, p, got, want)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func wantHoursTotal(tb testing.TB, db *DB) {
+	tb.Helper()
+	err := db.View(func(tx domain.Tx) error {
+		for _, p := range []domain.PersonID{"test:alice", "test:bob", "test:alice2", "test:nobody"} {
+			for _, since := range []time.Time{{}, time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC),
+				hoursT0.Add(-time.Hour), hoursT0, hoursT0.Add(time.Minute), time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)} {
+				all, err := tx.Hours("north", since)
+				if err != nil {
+					return err
+				}
+				var want float64
+				for _, h := range all {
+					if h.By == p {
+						want += h.Hours
+					}
+				}
+				got, err := tx.(*Tx).HoursTotal("north", p, since)
+				if err != nil {
+					return err
+				}
+				if got != want {
+					tb.Errorf("HoursTotal(%s, %s) = %v, want %v", p, since, got, want)
+				}
+			}
+		}
+		if _, err := tx.(*Tx).HoursTotal("nowhere", "test:alice", time.Time{}); domain.ErrorCode(err) != domain.ENOTFOUND {
+			tb.Errorf("HoursTotal in no team: %v, want ENOTFOUND", err)
+		}
+		if _, err := tx.(*Tx).HeldCases("nowhere", "test:alice"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			tb.Errorf("HeldCases in no team: %v, want ENOTFOUND", err)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestHeldCasesFollowEveryChange changes holders, statuses and teams one
+// commit at a time and, after each, compares the holder index with the
+// cases read from scratch, before and after a reopen.
+func TestHeldCasesFollowEveryChange(t *testing.T) {
+	db := openTemp(t, Options{})
+	update := func(what string, fn func(tx domain.Tx) error) {
+		t.Helper()
+		if err := db.Update(fn); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		wantHeld(t, db, "north", "south")
+		wantNoCheckErrors(t, db)
+	}
+	update("teams", func(tx domain.Tx) error {
+		if err := tx.PutTeam(&domain.Team{ID: "north"}); err != nil {
+			return err
+		}
+		return tx.PutTeam(&domain.Team{ID: "south"})
+	})
+	update("cases", func(tx domain.Tx) error {
+		for i := 0; i < 12; i++ {
+			c := &domain.Case{Ref: fmt.Sprintf("H-%02d", i), Team: "north", Type: "cp", Status: domain.CaseQueued}
+			if i%3 != 0 {
+				c.Status, c.Holder = domain.CaseAllocated, heldPeople[i%3]
+			}
+			if err := tx.PutCase(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	change := func(ref string, fn func(c *domain.Case)) func(tx domain.Tx) error {
+		return func(tx domain.Tx) error {
+			c, err := tx.Case("north", ref)
+			if err != nil {
+				return err
+			}
+			fn(c)
+			return tx.PutCase(c)
+		}
+	}
+	update("reassign", change("H-01", func(c *domain.Case) { c.Holder = "test:carol" }))
+	update("propose", change("H-03", func(c *domain.Case) { c.Status, c.Holder = domain.CaseProposed, "test:alice" }))
+	update("unassign", change("H-02", func(c *domain.Case) { c.Status, c.Holder = domain.CaseQueued, "" }))
+	update("close", change("H-04", func(c *domain.Case) { c.Status = domain.CaseClosed }))
+	update("reopen", change("H-04", func(c *domain.Case) { c.Status = domain.CaseAllocated; c.Holder = "test:bob" }))
+	update("same again", change("H-05", func(c *domain.Case) {}))
+	update("move", func(tx domain.Tx) error {
+		c, err := tx.Case("north", "H-07")
+		if err != nil {
+			return err
+		}
+		c.Team = "south"
+		return tx.MoveCase(c, "north")
+	})
+	update("move back", func(tx domain.Tx) error {
+		c, err := tx.Case("south", "H-07")
+		if err != nil {
+			return err
+		}
+		c.Team, c.Holder = "north", "test:carol"
+		return tx.MoveCase(c, "south")
+	})
+	// A refused change leaves the index as it was.
+	if err := db.Update(func(tx domain.Tx) error {
+		if err := change("H-08", func(c *domain.Case) { c.Holder = "test:nobody" })(tx); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.ECONFLICT, "refused")
+	}); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Fatalf("refused change: %v", err)
+	}
+	wantHeld(t, db, "north", "south")
+	db = reopen(t, db, Options{})
+	wantHeld(t, db, "north", "south")
+	wantNoCheckErrors(t, db)
+}
+
+func TestHoursTotalIsTheSumOfHoursBy(t *testing.T) {
+	db := openTemp(t, Options{})
+	hoursTeam(t, db)
+	wantHoursTotal(t, db)
+	wantNoCheckErrors(t, db)
+}
+
+// toSchema2 turns a store back into schema 2's layout: no holder index, no
+// holders in the open-case index, no hours in the hours index.
+func toSchema2(tb testing.TB, path string) {
+	tb.Helper()
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Update(func(tx *bolt.Tx) error {
+		td := tx.Bucket(bucketTeamData)
+		return td.ForEachBucket(func(team []byte) error {
+			tb := td.Bucket(team)
+			if tb.Bucket(subHeld) != nil {
+				if err := tb.DeleteBucket(subHeld); err != nil {
+					return err
+				}
+			}
+			for _, sub := range [][]byte{subOpen, subHoursBy} {
+				b := tb.Bucket(sub)
+				if b == nil {
+					continue
+				}
+				var keys [][]byte
+				_ = b.ForEach(func(k, _ []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+				for _, k := range keys {
+					if err := b.Put(k, []byte{}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
+	db := openTemp(t, Options{})
+	openCaseTeam(t, db)
+	hoursTeam(t, db)
+	err := db.Update(func(tx domain.Tx) error {
+		c, err := tx.Case("north", "C-a")
+		if err != nil {
+			return err
+		}
+		c.Status, c.Holder = domain.CaseAllocated, "test:alice"
+		return tx.PutCase(c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := db.Path()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	toSchema2(t, path)
+	setSchema(t, path, 2)
+
+	// Read-only, the file stays as it is and the answers are the same.
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHeld(t, ro, "north")
+	wantHoursTotal(t, ro)
+	wantNoCheckErrors(t, ro)
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := schemaIn(t, path); got != 2 {
+		t.Fatalf("a read-only open changed the schema to %d", got)
+	}
+
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := schemaOfDB(t, db); got != SchemaVersion {
+		t.Errorf("schema after migration = %d, want %d", got, SchemaVersion)
+	}
+	wantHeld(t, db, "north")
+	wantHoursTotal(t, db)
+	wantNoCheckErrors(t, db)
+}
+
+func TestCheckFindsABrokenHolderIndex(t *testing.T) {
+	db := openTemp(t, Options{})
+	openCaseTeam(t, db)
+	hoursTeam(t, db)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		tb := tx.Bucket(bucketTeamData).Bucket([]byte("north"))
+		if err := tb.Bucket(subHeld).Delete(heldKey("test:bob", "C-c")); err != nil { // held, not listed
+			return err
+		}
+		if err := tb.Bucket(subHeld).Put(heldKey("test:carol", "C-a"), []byte{}); err != nil { // listed, not held
+			return err
+		}
+		if err := tb.Bucket(subOpen).Put([]byte("C-d"), []byte("test:dan")); err != nil {
+			return err
+		}
+		return tb.Bucket(subHoursBy).Put(hoursByKey("test:alice", hoursT0, 1), hoursValue(99))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, e := range db.Check() {
+		msgs = append(msgs, e.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"an open case is missing from the holder index", "the holder index has an entry for no open case it holds",
+		`case C-d is held by "" but the open-case index says "test:dan"`, "the hours index does not hold the hours of entry 1"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Check found:\n%s\nwant a problem containing %q", all, want)
+		}
+	}
+}
