@@ -90,4 +90,8 @@ type Tx interface {
 	// HoursTotal is the sum of the hours p logged in a team at or after
 	// since, without reading anyone else's.
 	HoursTotal(team string, p PersonID, since time.Time) (float64, error)
+	// TeamRev is the team's revision: it changes with every commit that
+	// changes the team's record, its members or its cases, and never
+	// comes back to an earlier value while the store is in use.
+	TeamRev(team string) (uint64, error)
 }

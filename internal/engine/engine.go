@@ -39,6 +39,8 @@ type Engine struct {
 	Digest DigestFunc
 	// Wake is called after a commit that put messages in the outbox.
 	Wake func()
+
+	boards boardCache
 }
 
 var _ Handler = (*Engine)(nil)

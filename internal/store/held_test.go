@@ -294,3 +294,71 @@ func TestCheckFindsABrokenHolderIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamRevMovesWithEveryChangeOfTheTeam: every commit that changes a
+// team's record, members or cases moves its revision on, and only its own.
+func TestTeamRevMovesWithEveryChangeOfTheTeam(t *testing.T) {
+	db := openTemp(t, Options{})
+	revs := func() (uint64, uint64) {
+		t.Helper()
+		var n, s uint64
+		err := db.View(func(tx domain.Tx) (err error) {
+			if n, err = tx.TeamRev("north"); err != nil {
+				return err
+			}
+			s, err = tx.TeamRev("south")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, s
+	}
+	if err := db.Update(func(tx domain.Tx) error {
+		if err := tx.PutTeam(&domain.Team{ID: "north"}); err != nil {
+			return err
+		}
+		return tx.PutTeam(&domain.Team{ID: "south"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step := func(what string, north, south bool, fn func(tx domain.Tx) error) {
+		t.Helper()
+		n0, s0 := revs()
+		if err := db.Update(fn); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		n1, s1 := revs()
+		if (n1 != n0) != north || (s1 != s0) != south || n1 < n0 || s1 < s0 {
+			t.Errorf("%s: north %d → %d, south %d → %d", what, n0, n1, s0, s1)
+		}
+	}
+	step("team", true, false, func(tx domain.Tx) error { return tx.PutTeam(&domain.Team{ID: "north", Name: "North"}) })
+	step("member", true, false, func(tx domain.Tx) error {
+		return tx.PutMember(&domain.Member{Team: "north", Person: "test:alice", Role: domain.RolePractitioner})
+	})
+	step("case", true, false, func(tx domain.Tx) error {
+		return tx.PutCase(&domain.Case{Ref: "R-1", Team: "north", Type: "cp", Status: domain.CaseQueued})
+	})
+	step("hours", false, false, func(tx domain.Tx) error {
+		return tx.AddHours(&domain.HoursEntry{Team: "north", By: "test:alice", Hours: 1})
+	})
+	step("move", true, true, func(tx domain.Tx) error {
+		return tx.MoveCase(&domain.Case{Ref: "R-1", Team: "south", Type: "cp", Status: domain.CaseQueued}, "north")
+	})
+	step("leaver", true, false, func(tx domain.Tx) error { return tx.DeleteMember("north", "test:alice") })
+	n0, _ := revs()
+	_ = db.Update(func(tx domain.Tx) error {
+		if err := tx.PutTeam(&domain.Team{ID: "north", Name: "Refused"}); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.ECONFLICT, "refused")
+	})
+	db = reopen(t, db, Options{})
+	if n1, _ := revs(); n1 != n0 {
+		t.Errorf("a rolled-back change or a reopen moved the revision: %d → %d", n0, n1)
+	}
+	if err := db.View(func(tx domain.Tx) error { _, err := tx.TeamRev("nowhere"); return err }); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("TeamRev of no team: %v, want ENOTFOUND", err)
+	}
+}

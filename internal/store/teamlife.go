@@ -16,6 +16,9 @@ func (t *Tx) DeleteMember(team string, p domain.PersonID) error {
 	if err := t.tx.Bucket(bucketMemberships).Delete(membershipKey(string(p), team)); err != nil {
 		return err
 	}
+	if err := t.bumpRev(team); err != nil {
+		return err
+	}
 	return b.Delete([]byte(p))
 }
 
@@ -73,6 +76,9 @@ func (t *Tx) MoveCase(c *domain.Case, from string) error {
 		return err
 	}
 	if err := unindexCase(t.tx.Bucket(bucketTeamData).Bucket([]byte(from)), c.Ref); err != nil {
+		return err
+	}
+	if err := t.bumpRev(from); err != nil {
 		return err
 	}
 	if err := refs.Put([]byte(c.Ref), []byte(c.Team)); err != nil {

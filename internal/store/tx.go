@@ -120,6 +120,9 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 			return err
 		}
 	}
+	if err := t.bumpRev(tm.ID); err != nil {
+		return err
+	}
 	return t.put(t.tx.Bucket(bucketTeams), []byte(tm.ID), tm)
 }
 
@@ -169,6 +172,9 @@ func (t *Tx) PutMember(m *domain.Member) error {
 		return err
 	}
 	if err := t.tx.Bucket(bucketMemberships).Put(membershipKey(string(m.Person), m.Team), []byte{}); err != nil {
+		return err
+	}
+	if err := t.bumpRev(m.Team); err != nil {
 		return err
 	}
 	return t.put(b, []byte(m.Person), m)
@@ -243,6 +249,9 @@ func (t *Tx) PutCase(c *domain.Case) error {
 		return err
 	}
 	if err := indexCase(open, held, c, open.Get([]byte(c.Ref))); err != nil {
+		return err
+	}
+	if err := t.bumpRev(c.Team); err != nil {
 		return err
 	}
 	return t.put(b, []byte(c.Ref), c)
