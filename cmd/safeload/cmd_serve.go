@@ -83,6 +83,10 @@ func (c *cli) runServe(args []string) int {
 		}
 	}
 
+	pprofAt, err := pprofAddr(c.getenv)
+	if err != nil {
+		return c.fail(exitUsage, "bad configuration: %v", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADDR: %v", err)
@@ -102,6 +106,14 @@ func (c *cli) runServe(args []string) int {
 	}
 	defer adminLn.Close()
 	go a.serveAdmin(ctx, adminLn)
+	if pprofAt != "" {
+		pln, err := net.Listen("tcp", pprofAt)
+		if err != nil {
+			return c.fail(exitUsage, "bad configuration: SAFELOAD_PPROF_ADDR: %v", err)
+		}
+		log.WithField("addr", pln.Addr().String()).Info("profiler serving (SAFELOAD_PPROF_ADDR)")
+		go servePprof(ctx, pln)
+	}
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
