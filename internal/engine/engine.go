@@ -212,6 +212,8 @@ type run struct {
 	team     *domain.Team
 	reply    []domain.Message
 	enqueued bool
+	seen     map[domain.PersonID]*domain.Member // members of team seenIn read, in read-only commands
+	seenIn   string
 }
 
 func (r *run) say(name string, kv ...any) string { return r.e.say(name, kv...) }
@@ -329,11 +331,24 @@ func (r *run) isAdmin(p domain.PersonID) bool {
 	return false
 }
 
-// member is p's membership of the current team, or nil.
+// member is p's membership of the current team, or nil. A read-only
+// command, which changes nobody, reads each member once.
 func (r *run) member(p domain.PersonID) *domain.Member {
+	if r.seenIn != r.team.ID {
+		r.seen, r.seenIn = nil, r.team.ID
+	}
+	if m, ok := r.seen[p]; ok && r.c.readOnly() {
+		return m
+	}
 	m, err := r.tx.Member(r.team.ID, p)
 	if err != nil {
-		return nil
+		m = nil
+	}
+	if r.c.readOnly() {
+		if r.seen == nil {
+			r.seen = map[domain.PersonID]*domain.Member{}
+		}
+		r.seen[p] = m
 	}
 	return m
 }
