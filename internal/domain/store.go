@@ -94,4 +94,7 @@ type Tx interface {
 	// changes the team's record, its members or its cases, and never
 	// comes back to an earlier value while the store is in use.
 	TeamRev(team string) (uint64, error)
+	// OpenConcernsBy lists the concerns p raised in a team that are not
+	// resolved, oldest first, without reading anyone else's.
+	OpenConcernsBy(team string, p PersonID) ([]*Concern, error)
 }

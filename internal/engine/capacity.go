@@ -60,15 +60,13 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	if len(caseLines) == 0 {
 		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.no_held")})
 	}
-	concerns, err := r.tx.Concerns(r.team.ID, true)
+	concerns, err := r.tx.OpenConcernsBy(r.team.ID, who)
 	if err != nil {
 		return err
 	}
 	var concernLines []domain.Line
 	for _, c := range concerns {
-		if c.By == who {
-			concernLines = append(concernLines, domain.Line{Text: r.say("capacity.concern_line", "C", c, "Now", r.now, "AckName", r.name(c.AckBy))})
-		}
+		concernLines = append(concernLines, domain.Line{Text: r.say("capacity.concern_line", "C", c, "Now", r.now, "AckName", r.name(c.AckBy))})
 	}
 	hours, err := r.weekHours(who)
 	if err != nil {

@@ -12,9 +12,13 @@ import (
 )
 
 // indexHeld (2 → 3) keeps each open case's holder as its value in the
-// open-case index, lists the open cases each person holds, and puts each
-// hours entry's hours in the hours index.
+// open-case index, lists the open cases each person holds and the open
+// concerns each raised, and puts each hours entry's hours in the hours
+// index.
 func indexHeld(tx *bolt.Tx) error {
+	if err := indexOpenConcerns(tx); err != nil {
+		return err
+	}
 	td := tx.Bucket(bucketTeamData)
 	return td.ForEachBucket(func(team []byte) error {
 		tb := td.Bucket(team)
@@ -228,5 +232,152 @@ func checkHeldIndex(team []byte, tb *bolt.Bucket) []error {
 			return nil
 		})
 	}
+	return errs
+}
+
+// openConcernKey is a concern's entry in its team's index of open
+// concerns: who raised it, then its ID, so one person's read in one seek.
+func openConcernKey(by domain.PersonID, id uint64) []byte {
+	return append(hoursByPrefix(by), itob(id)...)
+}
+
+// indexConcern brings a concern's entry in its team's open-concern index
+// up to date; old is the record it replaces, if any. A team with no data
+// (no buckets) has no index: OpenConcernsBy reads every concern for it.
+func (t *Tx) indexConcern(c, old *domain.Concern) error {
+	if old != nil && (old.Team != c.Team || old.By != c.By) {
+		if idx := t.teamBucket(old.Team, subOpenConcerns); idx != nil {
+			if err := idx.Delete(openConcernKey(old.By, old.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	idx := t.teamBucket(c.Team, subOpenConcerns)
+	if idx == nil {
+		return nil
+	}
+	if c.Resolved() {
+		return idx.Delete(openConcernKey(c.By, c.ID))
+	}
+	return idx.Put(openConcernKey(c.By, c.ID), []byte{})
+}
+
+// fillOpenConcerns lists a team's open concerns in its new open-concern
+// index: concerns filed under its ID before it had one.
+func (t *Tx) fillOpenConcerns(team string) error {
+	idx := t.teamBucket(team, subOpenConcerns)
+	return t.tx.Bucket(bucketConcerns).ForEach(func(k, v []byte) error {
+		var c domain.Concern
+		if err := decode(v, &c); err != nil {
+			return err
+		}
+		if c.Team != team || c.Resolved() {
+			return nil
+		}
+		return idx.Put(openConcernKey(c.By, btoi(k)), []byte{})
+	})
+}
+
+// OpenConcernsBy lists the concerns p raised in a team that are not
+// resolved, oldest first, reading nobody else's.
+func (t *Tx) OpenConcernsBy(team string, p domain.PersonID) ([]*domain.Concern, error) {
+	idx := t.teamBucket(team, subOpenConcerns)
+	if idx == nil {
+		all, err := t.Concerns(team, true)
+		var out []*domain.Concern
+		for _, c := range all {
+			if c.By == p {
+				out = append(out, c)
+			}
+		}
+		return out, err
+	}
+	prefix := hoursByPrefix(p)
+	var out []*domain.Concern
+	cur := idx.Cursor()
+	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		c, err := t.Concern(btoi(k[len(prefix):]))
+		if err != nil {
+			return nil, fmt.Errorf("store: the open-concern index of team %s lists concern %d: %w", team, btoi(k[len(prefix):]), err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// indexOpenConcerns (2 → 3, with indexHeld) lists every open concern in its
+// team's open-concern index.
+func indexOpenConcerns(tx *bolt.Tx) error {
+	td := tx.Bucket(bucketTeamData)
+	err := td.ForEachBucket(func(team []byte) error {
+		tb := td.Bucket(team)
+		if tb.Bucket(subMembers) == nil {
+			return nil // the audit log of no team
+		}
+		if tb.Bucket(subOpenConcerns) != nil {
+			if err := tb.DeleteBucket(subOpenConcerns); err != nil {
+				return err
+			}
+		}
+		_, err := tb.CreateBucket(subOpenConcerns)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketConcerns).ForEach(func(k, v []byte) error {
+		var c domain.Concern
+		if err := decode(v, &c); err != nil {
+			return fmt.Errorf("concern %d: %w", btoi(k), err)
+		}
+		tb := td.Bucket([]byte(c.Team))
+		if c.Resolved() || tb == nil || tb.Bucket(subOpenConcerns) == nil {
+			return nil
+		}
+		return tb.Bucket(subOpenConcerns).Put(openConcernKey(c.By, btoi(k)), []byte{})
+	})
+}
+
+// checkOpenConcerns verifies that every team's open-concern index lists
+// exactly its open concerns.
+func checkOpenConcerns(tx *bolt.Tx) []error {
+	td := tx.Bucket(bucketTeamData)
+	want := map[string]map[string]bool{}
+	_ = tx.Bucket(bucketConcerns).ForEach(func(k, v []byte) error {
+		var c domain.Concern
+		if decode(v, &c) != nil || c.Resolved() || len(k) != 8 {
+			return nil // reported with the records
+		}
+		if tb := td.Bucket([]byte(c.Team)); tb == nil || tb.Bucket(subOpenConcerns) == nil {
+			return nil
+		}
+		if want[c.Team] == nil {
+			want[c.Team] = map[string]bool{}
+		}
+		want[c.Team][string(openConcernKey(c.By, btoi(k)))] = true
+		return nil
+	})
+	var errs []error
+	_ = td.ForEachBucket(func(team []byte) error {
+		idx := td.Bucket(team).Bucket(subOpenConcerns)
+		if idx == nil {
+			if td.Bucket(team).Bucket(subMembers) != nil {
+				errs = append(errs, fmt.Errorf("team %s has no open-concern index", team))
+			}
+			return nil
+		}
+		w := want[string(team)]
+		_ = idx.ForEach(func(k, _ []byte) error {
+			if !w[string(k)] {
+				errs = append(errs, fmt.Errorf("team %s: the open-concern index lists a concern that is not open in this team (%q)", team, k))
+			}
+			delete(w, string(k))
+			return nil
+		})
+		for k := range w {
+			errs = append(errs, fmt.Errorf("team %s: an open concern is missing from the open-concern index (%q)", team, k))
+		}
+		return nil
+	})
 	return errs
 }

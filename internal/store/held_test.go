@@ -42,6 +42,27 @@ func wantHeld(tb testing.TB, db *DB, teams ...string) {
 				if !slices.Equal(got, want) {
 					tb.Errorf("HeldCases(%s, %q) =\n%v\nwant\n%v", team, p, got, want)
 				}
+				open, err := tx.Concerns(team, true)
+				if err != nil {
+					return err
+				}
+				want = nil
+				for _, c := range open {
+					if c.By == p {
+						want = append(want, asJSONString(tb, c))
+					}
+				}
+				concerns, err := tx.(*Tx).OpenConcernsBy(team, p)
+				if err != nil {
+					return err
+				}
+				got = nil
+				for _, c := range concerns {
+					got = append(got, asJSONString(tb, c))
+				}
+				if !slices.Equal(got, want) {
+					tb.Errorf("OpenConcernsBy(%s, %q) =\n%v\nwant\n%v", team, p, got, want)
+				}
 			}
 		}
 		return nil
@@ -187,9 +208,11 @@ func toSchema2(tb testing.TB, path string) {
 		td := tx.Bucket(bucketTeamData)
 		return td.ForEachBucket(func(team []byte) error {
 			tb := td.Bucket(team)
-			if tb.Bucket(subHeld) != nil {
-				if err := tb.DeleteBucket(subHeld); err != nil {
-					return err
+			for _, sub := range [][]byte{subHeld, subOpenConcerns} {
+				if tb.Bucket(sub) != nil {
+					if err := tb.DeleteBucket(sub); err != nil {
+						return err
+					}
 				}
 			}
 			for _, sub := range [][]byte{subOpen, subHoursBy} {
@@ -222,7 +245,19 @@ func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
 			return err
 		}
 		c.Status, c.Holder = domain.CaseAllocated, "test:alice"
-		return tx.PutCase(c)
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		for i, by := range []domain.PersonID{"test:alice", "test:bob", "test:alice"} {
+			cn := &domain.Concern{Team: "north", By: by, Text: "too much", RaisedAt: hoursT0}
+			if i == 1 {
+				cn.ResolvedAt, cn.ResolvedBy = hoursT0, "test:carol"
+			}
+			if err := tx.PutConcern(cn); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -277,6 +312,9 @@ func TestCheckFindsABrokenHolderIndex(t *testing.T) {
 		if err := tb.Bucket(subOpen).Put([]byte("C-d"), []byte("test:dan")); err != nil {
 			return err
 		}
+		if err := tb.Bucket(subOpenConcerns).Put(openConcernKey("test:alice", 42), []byte{}); err != nil {
+			return err
+		}
 		return tb.Bucket(subHoursBy).Put(hoursByKey("test:alice", hoursT0, 1), hoursValue(99))
 	})
 	if err != nil {
@@ -288,7 +326,8 @@ func TestCheckFindsABrokenHolderIndex(t *testing.T) {
 	}
 	all := strings.Join(msgs, "\n")
 	for _, want := range []string{"an open case is missing from the holder index", "the holder index has an entry for no open case it holds",
-		`case C-d is held by "" but the open-case index says "test:dan"`, "the hours index does not hold the hours of entry 1"} {
+		`case C-d is held by "" but the open-case index says "test:dan"`, "the hours index does not hold the hours of entry 1",
+		"the open-concern index lists a concern that is not open in this team"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Check found:\n%s\nwant a problem containing %q", all, want)
 		}

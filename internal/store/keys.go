@@ -22,7 +22,9 @@ import (
 //	            open (ref → holder: the cases not closed, since schema 2;
 //	            the value is the case's holder, empty for none, since
 //	            schema 3), held (holder 0x00 ref → nothing: the open cases
-//	            each person holds, since schema 3),
+//	            each person holds, since schema 3), openconcerns (person
+//	            0x00 seq → nothing: the open concerns each person raised,
+//	            since schema 3),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
 //	            hoursby (person 0x00 time seq → the entry's hours as a
 //	            float64's 8 big-endian bits: each person's hours by time,
@@ -64,6 +66,8 @@ var (
 	subReviews = []byte("reviews")
 	subHeld    = []byte("held")
 
+	subOpenConcerns = []byte("openconcerns")
+
 	keySchema = []byte("schema")
 
 	// auditGlobal holds entries that belong to no team (e.g. admin grants).
@@ -75,10 +79,10 @@ var topBuckets = [][]byte{
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld, subOpenConcerns}
 
 // indexBuckets are the team sub-buckets that hold an index, not records.
-var indexBuckets = map[string]bool{string(subOpen): true, string(subHoursBy): true, string(subHeld): true}
+var indexBuckets = map[string]bool{string(subOpen): true, string(subHoursBy): true, string(subHeld): true, string(subOpenConcerns): true}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)
@@ -171,6 +175,9 @@ func checkRecords(tx *bolt.Tx) []error {
 	}
 	for _, name := range [][]byte{bucketPeople, bucketTeams, bucketProposals, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs} {
 		each(string(name), tx.Bucket(name))
+	}
+	if schemaOf(tx) >= 3 {
+		errs = append(errs, checkOpenConcerns(tx)...)
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
 		_ = td.ForEachBucket(func(team []byte) error {

@@ -115,8 +115,14 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 	if err != nil {
 		return err
 	}
+	hadConcerns := tb.Bucket(subOpenConcerns) != nil
 	for _, sub := range teamSubBuckets {
 		if _, err := tb.CreateBucketIfNotExists(sub); err != nil {
+			return err
+		}
+	}
+	if !hadConcerns {
+		if err := t.fillOpenConcerns(tm.ID); err != nil {
 			return err
 		}
 	}
@@ -347,12 +353,21 @@ func (t *Tx) Concern(id uint64) (*domain.Concern, error) {
 
 func (t *Tx) PutConcern(c *domain.Concern) error {
 	b := t.tx.Bucket(bucketConcerns)
+	var old *domain.Concern
 	if c.ID == 0 {
 		id, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
 		c.ID = id
+	} else if v := b.Get(itob(c.ID)); v != nil {
+		old = new(domain.Concern)
+		if err := decode(v, old); err != nil {
+			return err
+		}
+	}
+	if err := t.indexConcern(c, old); err != nil {
+		return err
 	}
 	return t.put(b, itob(c.ID), c)
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) domain.Store) {
 		{"ValuesAreCopies", testCopies},
 		{"ConcurrentUpdates", testConcurrent},
 		{"TeamLife", testTeamLife},
+		{"ReadModels", testReadModels},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
