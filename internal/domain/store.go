@@ -97,4 +97,7 @@ type Tx interface {
 	// OpenConcernsBy lists the concerns p raised in a team that are not
 	// resolved, oldest first, without reading anyone else's.
 	OpenConcernsBy(team string, p PersonID) ([]*Concern, error)
+	// PendingTo lists the proposals waiting for p's answer in a team,
+	// oldest first, without reading any other proposal.
+	PendingTo(team string, p PersonID) ([]*Proposal, error)
 }

@@ -12,11 +12,14 @@ import (
 )
 
 // indexHeld (2 → 3) keeps each open case's holder as its value in the
-// open-case index, lists the open cases each person holds and the open
-// concerns each raised, and puts each hours entry's hours in the hours
+// open-case index, lists the open cases each person holds, the open
+// concerns each raised and the proposals waiting for each, and puts each hours entry's hours in the hours
 // index.
 func indexHeld(tx *bolt.Tx) error {
 	if err := indexOpenConcerns(tx); err != nil {
+		return err
+	}
+	if err := indexPendingTo(tx); err != nil {
 		return err
 	}
 	td := tx.Bucket(bucketTeamData)

@@ -63,6 +63,27 @@ func wantHeld(tb testing.TB, db *DB, teams ...string) {
 				if !slices.Equal(got, want) {
 					tb.Errorf("OpenConcernsBy(%s, %q) =\n%v\nwant\n%v", team, p, got, want)
 				}
+				pending, err := tx.PendingProposals()
+				if err != nil {
+					return err
+				}
+				want = nil
+				for _, x := range pending {
+					if x.Team == team && x.To == p {
+						want = append(want, asJSONString(tb, x))
+					}
+				}
+				waiting, err := tx.(*Tx).PendingTo(team, p)
+				if err != nil {
+					return err
+				}
+				got = nil
+				for _, x := range waiting {
+					got = append(got, asJSONString(tb, x))
+				}
+				if !slices.Equal(got, want) {
+					tb.Errorf("PendingTo(%s, %q) =\n%v\nwant\n%v", team, p, got, want)
+				}
 			}
 		}
 		return nil
@@ -208,7 +229,7 @@ func toSchema2(tb testing.TB, path string) {
 		td := tx.Bucket(bucketTeamData)
 		return td.ForEachBucket(func(team []byte) error {
 			tb := td.Bucket(team)
-			for _, sub := range [][]byte{subHeld, subOpenConcerns} {
+			for _, sub := range [][]byte{subHeld, subOpenConcerns, subPendingTo} {
 				if tb.Bucket(sub) != nil {
 					if err := tb.DeleteBucket(sub); err != nil {
 						return err
@@ -233,6 +254,19 @@ func toSchema2(tb testing.TB, path string) {
 	}); err != nil {
 		tb.Fatal(err)
 	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		pending := tx.Bucket(bucketPending)
+		var keys [][]byte
+		_ = pending.ForEach(func(k, _ []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+		for _, k := range keys {
+			if err := pending.Put(k, []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
@@ -254,6 +288,13 @@ func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
 				cn.ResolvedAt, cn.ResolvedBy = hoursT0, "test:carol"
 			}
 			if err := tx.PutConcern(cn); err != nil {
+				return err
+			}
+			x := &domain.Proposal{Team: "north", Ref: "C-a", To: by, Status: domain.ProposalPending}
+			if i == 1 {
+				x.Status = domain.ProposalDeclined
+			}
+			if err := tx.PutProposal(x); err != nil {
 				return err
 			}
 		}
@@ -315,6 +356,9 @@ func TestCheckFindsABrokenHolderIndex(t *testing.T) {
 		if err := tb.Bucket(subOpenConcerns).Put(openConcernKey("test:alice", 42), []byte{}); err != nil {
 			return err
 		}
+		if err := tb.Bucket(subPendingTo).Put(openConcernKey("test:alice", 42), []byte{}); err != nil {
+			return err
+		}
 		return tb.Bucket(subHoursBy).Put(hoursByKey("test:alice", hoursT0, 1), hoursValue(99))
 	})
 	if err != nil {
@@ -327,7 +371,8 @@ func TestCheckFindsABrokenHolderIndex(t *testing.T) {
 	all := strings.Join(msgs, "\n")
 	for _, want := range []string{"an open case is missing from the holder index", "the holder index has an entry for no open case it holds",
 		`case C-d is held by "" but the open-case index says "test:dan"`, "the hours index does not hold the hours of entry 1",
-		"the open-concern index lists a concern that is not open in this team"} {
+		"the open-concern index lists a concern that is not open in this team",
+		"the index of pending proposals lists one that is not pending in this team"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Check found:\n%s\nwant a problem containing %q", all, want)
 		}

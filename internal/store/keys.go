@@ -24,7 +24,9 @@ import (
 //	            schema 3), held (holder 0x00 ref → nothing: the open cases
 //	            each person holds, since schema 3), openconcerns (person
 //	            0x00 seq → nothing: the open concerns each person raised,
-//	            since schema 3),
+//	            since schema 3), pendingto (person 0x00 seq → nothing:
+//	            the proposals waiting for each person's answer, since
+//	            schema 3),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
 //	            hoursby (person 0x00 time seq → the entry's hours as a
 //	            float64's 8 big-endian bits: each person's hours by time,
@@ -33,7 +35,8 @@ import (
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
-//	pending     seq → nothing (proposals awaiting an answer)
+//	pending     seq → team 0x00 person (proposals awaiting an answer,
+//	            and whose; the value since schema 3)
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
@@ -67,6 +70,7 @@ var (
 	subHeld    = []byte("held")
 
 	subOpenConcerns = []byte("openconcerns")
+	subPendingTo    = []byte("pendingto")
 
 	keySchema = []byte("schema")
 
@@ -79,10 +83,10 @@ var topBuckets = [][]byte{
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld, subOpenConcerns}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld, subOpenConcerns, subPendingTo}
 
 // indexBuckets are the team sub-buckets that hold an index, not records.
-var indexBuckets = map[string]bool{string(subOpen): true, string(subHoursBy): true, string(subHeld): true, string(subOpenConcerns): true}
+var indexBuckets = map[string]bool{string(subOpen): true, string(subHoursBy): true, string(subHeld): true, string(subOpenConcerns): true, string(subPendingTo): true}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)
@@ -178,6 +182,7 @@ func checkRecords(tx *bolt.Tx) []error {
 	}
 	if schemaOf(tx) >= 3 {
 		errs = append(errs, checkOpenConcerns(tx)...)
+		errs = append(errs, checkPendingTo(tx)...)
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
 		_ = td.ForEachBucket(func(team []byte) error {

@@ -115,7 +115,7 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 	if err != nil {
 		return err
 	}
-	hadConcerns := tb.Bucket(subOpenConcerns) != nil
+	hadConcerns, hadPending := tb.Bucket(subOpenConcerns) != nil, tb.Bucket(subPendingTo) != nil
 	for _, sub := range teamSubBuckets {
 		if _, err := tb.CreateBucketIfNotExists(sub); err != nil {
 			return err
@@ -123,6 +123,11 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 	}
 	if !hadConcerns {
 		if err := t.fillOpenConcerns(tm.ID); err != nil {
+			return err
+		}
+	}
+	if !hadPending {
+		if err := t.fillPendingTo(tm.ID); err != nil {
 			return err
 		}
 	}
@@ -315,12 +320,7 @@ func (t *Tx) PutProposal(p *domain.Proposal) error {
 		}
 		p.ID = id
 	}
-	pending := t.tx.Bucket(bucketPending)
-	if p.Status == domain.ProposalPending {
-		if err := pending.Put(itob(p.ID), []byte{}); err != nil {
-			return err
-		}
-	} else if err := pending.Delete(itob(p.ID)); err != nil {
+	if err := t.indexPending(p); err != nil {
 		return err
 	}
 	return t.put(b, itob(p.ID), p)

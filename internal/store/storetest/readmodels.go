@@ -9,7 +9,8 @@ import (
 )
 
 // testReadModels checks the reads that serve one member (HeldCases,
-// HoursTotal, OpenConcernsBy) against full scans (Cases, Hours, Concerns)
+// HoursTotal, OpenConcernsBy, PendingTo) against full scans (Cases, Hours,
+// Concerns, PendingProposals)
 // after every change, and that TeamRev moves with every change of a team's
 // record, members or cases.
 func testReadModels(t *testing.T, s domain.Store) {
@@ -45,6 +46,10 @@ func testReadModels(t *testing.T, s domain.Store) {
 				if err != nil {
 					return err
 				}
+				pending, err := tx.PendingProposals()
+				if err != nil {
+					return err
+				}
 				for _, p := range people {
 					want := filter(all, func(c *domain.Case) bool { return c.Open() && c.Holder == p })
 					got, err := tx.HeldCases(team, p)
@@ -60,6 +65,9 @@ func testReadModels(t *testing.T, s domain.Store) {
 					wantC := filter(concerns, func(c *domain.Concern) bool { return c.By == p })
 					gotC, err := tx.OpenConcernsBy(team, p)
 					mustEqual(t, fmt.Sprintf("%s: OpenConcernsBy(%s, %s)", step, team, p), asJSON(gotC), err, asJSON(wantC))
+					wantP := filter(pending, func(x *domain.Proposal) bool { return x.Team == team && x.To == p })
+					gotP, err := tx.PendingTo(team, p)
+					mustEqual(t, fmt.Sprintf("%s: PendingTo(%s, %s)", step, team, p), asJSON(gotP), err, asJSON(wantP))
 				}
 			}
 			return nil
@@ -140,6 +148,32 @@ func testReadModels(t *testing.T, s domain.Store) {
 		c.ResolvedAt, c.ResolvedBy = T0.Add(time.Hour), people[2]
 		return tx.PutConcern(c)
 	})
+	var pids []uint64
+	step("proposals", false, func(tx domain.Tx) error {
+		for i := 0; i < 6; i++ {
+			x := &domain.Proposal{Team: []string{"north", "south"}[i%2], Ref: fmt.Sprintf("RM-%d", i), To: people[i%3], By: people[2], At: T0, Status: domain.ProposalPending}
+			if err := tx.PutProposal(x); err != nil {
+				return err
+			}
+			pids = append(pids, x.ID)
+		}
+		return nil
+	})
+	answer := func(i int, fn func(x *domain.Proposal)) func(tx domain.Tx) error {
+		return func(tx domain.Tx) error {
+			x, err := tx.Proposal(pids[i])
+			if err != nil {
+				return err
+			}
+			fn(x)
+			return tx.PutProposal(x)
+		}
+	}
+	step("accepted", false, answer(0, func(x *domain.Proposal) { x.Status = domain.ProposalAccepted }))
+	step("declined", false, answer(1, func(x *domain.Proposal) { x.Status = domain.ProposalDeclined }))
+	step("to someone else", false, answer(2, func(x *domain.Proposal) { x.To = people[0] }))
+	step("to another team", false, answer(3, func(x *domain.Proposal) { x.Team = "north" }))
+	step("pending again", false, answer(0, func(x *domain.Proposal) { x.Status = domain.ProposalPending }))
 	before := rev()
 	if err := s.Update(func(tx domain.Tx) error {
 		if err := change("RM-3", func(c *domain.Case) { c.Holder = people[0] })(tx); err != nil {
