@@ -219,6 +219,10 @@ func (c *Console) show(m domain.Message, dest string) {
 	if m.Footer != "" {
 		fmt.Fprintln(&b, c.render(m.Footer))
 	}
+	if m.Image != nil {
+		// A terminal shows no pictures: it says what the chart shows.
+		fmt.Fprintln(&b, c.render(c.Prompts.Say("console.image", m.Image)))
+	}
 	if len(m.Buttons) > 0 {
 		if c.buttons == nil {
 			c.buttons = map[int]pressable{}

@@ -14,10 +14,13 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/sirupsen/logrus"
 
+	"github.com/safeload/safeload/adapters/internal/inflight"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/lograte"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
 
@@ -62,19 +65,26 @@ type Adapter struct {
 
 	// work counts answers still being finished after the first response
 	// (deferred engine runs, follow-ups), so shutdown and tests can wait.
-	work sync.WaitGroup
+	work inflight.Counter
 
 	sendMu sync.Mutex
 	dms    map[string]string // user ID → DM channel ID
 	posted map[string]int    // outbox message key → Discord messages already posted
+
+	// replays drops an interaction seen before (by its id).
+	replays replay.Guard
+	// badSigs rate-limits the warning about refused signatures (Discord
+	// itself sends bad ones to check they are refused).
+	badSigs lograte.Limiter
 
 	gwMu      sync.Mutex
 	connected bool
 }
 
 var (
-	_ http.Handler    = (*Adapter)(nil)
-	_ delivery.Sender = (*Adapter)(nil)
+	_ http.Handler        = (*Adapter)(nil)
+	_ delivery.Sender     = (*Adapter)(nil)
+	_ delivery.PartSender = (*Adapter)(nil)
 )
 
 // followupTTL bounds a deferred answer: an interaction token lasts 15 minutes.
@@ -122,8 +132,9 @@ func (a *Adapter) say(name, fallback string, data any) string {
 	return a.render.say(name, fallback, data)
 }
 
-// maxBody bounds an interaction's body; real ones are a few kilobytes.
-const maxBody = 4 << 20
+// maxBody bounds an interaction's body; real ones are a few kilobytes, so
+// anything bigger is refused before more of it is read.
+const maxBody = 64 << 10
 
 // ServeHTTP answers POST /discord/interactions. A missing or bad signature,
 // or a timestamp more than five minutes off, gets 401 before anything else
@@ -134,6 +145,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if r.ContentLength > maxBody {
+		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
@@ -141,12 +156,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ts := r.Header.Get("X-Signature-Timestamp")
 	if ts == "" || a.cfg.PublicKey == nil || !Verify(a.cfg.PublicKey, ts, body, r.Header.Get("X-Signature-Ed25519")) {
-		a.log.WithField("remote", r.RemoteAddr).Debug("interaction refused: bad signature")
+		if ok, n := a.badSigs.Allow(a.cfg.Clock.Now()); ok {
+			a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "suppressed": n}).Warn("interaction refused: bad signature")
+		}
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
 	if !fresh(ts, a.cfg.Clock.Now()) {
-		a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "timestamp": ts}).Warn("interaction refused: stale timestamp")
+		if ok, n := a.badSigs.Allow(a.cfg.Clock.Now()); ok {
+			a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "timestamp": ts, "suppressed": n}).Warn("interaction refused: stale timestamp")
+		}
 		http.Error(w, "stale request timestamp", http.StatusUnauthorized)
 		return
 	}
@@ -183,7 +202,7 @@ func (a *Adapter) finish(later func(context.Context)) func(start bool) {
 	if later == nil {
 		return func(bool) {}
 	}
-	a.work.Add(1)
+	a.work.Add()
 	return func(start bool) {
 		if !start {
 			a.work.Done()
@@ -216,21 +235,19 @@ func (a *Adapter) answer(ctx context.Context, in *discordgo.Interaction) (*disco
 	if refusal != "" {
 		return a.privateText(refusal), nil
 	}
+	if !a.replays.First(in.ID, a.cfg.Clock.Now()) {
+		// A signed interaction sent again within its signature's five
+		// minutes: answered, and nothing runs twice.
+		a.log.WithField("interaction", in.ID).Warn("repeated interaction dropped")
+		return a.privateText(a.say("discord.replay", "That request was already handled.", nil)), nil
+	}
 	// The handler logs and counts each request (cmd wraps the engine);
 	// the adapter logs only what is its own doing.
 	log := a.log.WithFields(logrus.Fields{"interaction": in.ID, "user": string(req.Caller)})
-	done := make(chan engine.Response, 1)
-	// The engine finishes even if Discord hangs up: its work is one
-	// transaction, and a deferred answer still needs its result.
-	ectx := context.WithoutCancel(ctx)
-	go func() { done <- a.handle(ectx, req) }()
 	button := in.Type == discordgo.InteractionMessageComponent
-	timer := time.NewTimer(a.cfg.Deadline)
-	defer timer.Stop()
-	select {
-	case resp := <-done:
+	resp, inTime, done := engine.AnswerWithin(ctx, a.cfg.Handler, req, a.cfg.Deadline)
+	if inTime {
 		return a.respond(in, resp, button)
-	case <-timer.C:
 	}
 	// Too slow for Discord's 3 seconds: acknowledge now, answer later. A
 	// command is deferred privately, so a refusal never shows in the
@@ -253,20 +270,6 @@ func (a *Adapter) answer(ctx context.Context, in *discordgo.Interaction) (*disco
 	}
 }
 
-// handle runs the engine. It runs outside the HTTP handler's goroutine,
-// where a panic would take the whole server down: one becomes an internal
-// error for this request only.
-func (a *Adapter) handle(ctx context.Context, req engine.Request) (resp engine.Response) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.WithFields(logrus.Fields{"interaction": req.InteractionID, "panic": p}).Error("engine panicked")
-			resp = engine.Response{Code: domain.EINTERNAL, Messages: []domain.Message{{Audience: domain.ToCaller,
-				Text: a.say("error.internal", "Something went wrong on our side, and nothing was changed.", nil)}}}
-		}
-	}()
-	return a.cfg.Handler.Handle(ctx, req)
-}
-
 // request reads who, where and what from an interaction. A refusal is the
 // private answer for something the engine cannot be asked.
 func (a *Adapter) request(in *discordgo.Interaction) (engine.Request, string) {
@@ -276,7 +279,8 @@ func (a *Adapter) request(in *discordgo.Interaction) (engine.Request, string) {
 	} else {
 		u = in.User
 	}
-	req := engine.Request{Platform: platform, Channel: domain.ChannelID(platform + ":" + in.ChannelID), InteractionID: in.ID}
+	req := engine.Request{Platform: platform, Channel: domain.ChannelID(platform + ":" + in.ChannelID), InteractionID: in.ID,
+		Direct: in.GuildID == ""}
 	if u == nil || u.ID == "" {
 		return req, a.say("discord.no_user", "safeload could not tell who you are; please try again.", nil)
 	}

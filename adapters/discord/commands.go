@@ -74,7 +74,7 @@ func roleChoices() []choice {
 	return out
 }
 
-// specs is DESIGN §4 as Discord sub-commands. A person is a User option;
+// specs are the slash commands as Discord sub-commands. A person is a User option;
 // references and text are String options; hours, FTE and concern numbers
 // are Number options.
 var specs = []commandSpec{

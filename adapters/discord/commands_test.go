@@ -87,7 +87,7 @@ func TestCommandsFollowDiscordRules(t *testing.T) {
 }
 
 // TestCommandsAreDesignForms pins the sub-commands and their typed options
-// to DESIGN §4: a person is a User option (6); references and text String
+// to the command grammar: a person is a User option (6); references and text String
 // (3); hours, FTE and concern numbers Number (10); override Boolean (5).
 func TestCommandsAreDesignForms(t *testing.T) {
 	want := map[string]string{

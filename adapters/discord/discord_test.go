@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,8 +23,8 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/enginetest"
 	"github.com/safeload/safeload/internal/store"
-	"github.com/safeload/safeload/prompts"
 )
 
 // start is Monday 23 November 2026, 10:00 in London.
@@ -93,19 +92,8 @@ type fixtureOpt func(*discord.Config)
 
 func newFixture(tb testing.TB, opts ...fixtureOpt) *fixture {
 	tb.Helper()
-	fc := clock.NewFake(start)
-	st, err := store.Open(filepath.Join(tb.TempDir(), "safeload.db"), store.Options{Clock: fc})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = st.Close() })
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pol := domain.DefaultPolicy()
-	p := prompts.MustLoad()
-	eng := engine.New(st, &pol, p, loc, []domain.PersonID{domain.PersonID("discord:" + people["admin"].ID)})
+	env := enginetest.New(tb, start, domain.PersonID("discord:"+people["admin"].ID))
+	fc, st, p, eng := env.Clock, env.Store, env.Prompts, env.Engine
 	fake := discordtest.NewServer(tb, botToken, appID)
 	fake.OnlyChannels(channelID)
 	pub, priv := newKey(tb)
@@ -302,7 +290,7 @@ func (d driver) shown(p discordtest.Payload, channel string, dm bool) adaptertes
 }
 
 // slashForm is what a person picks in Discord's command picker for the
-// suite's text: the sub-command and its typed options (DESIGN §4).
+// suite's text: the sub-command and its typed options.
 func slashForm(t *testing.T, command, text string) (string, []discordtest.Option, []discordtest.User) {
 	t.Helper()
 	w := strings.Fields(text)
@@ -483,10 +471,16 @@ func TestInteractionJSONIsWhatDiscordSends(t *testing.T) {
 }
 
 func TestEnginePanicIsAnInternalError(t *testing.T) {
-	h := handlerFunc(func(context.Context, engine.Request) engine.Response { panic("boom") })
-	f := newFixture(t, func(c *discord.Config) { c.Handler = h })
+	f := newFixture(t)
+	f.eng.Digest = func(domain.Tx, *domain.Team, time.Time) ([]domain.Message, error) { panic("boom") }
 	id, token := f.next()
-	resp, _ := f.interact(discordtest.SlashCommand(id, appID, token, guild, people["meg"], "caseload", "board", nil), token)
+	resp, _ := f.interact(discordtest.SlashCommand(id, appID, token, guild, people["admin"], "caseload", "setup",
+		[]discordtest.Option{{Name: "name", Type: 3, Value: "North"}}), token)
+	if resp.Type != 4 {
+		t.Fatalf("setup: %+v", resp)
+	}
+	id, token = f.next()
+	resp, _ = f.interact(discordtest.SlashCommand(id, appID, token, guild, people["admin"], "caseload", "digest", nil), token)
 	if resp.Type != 4 || resp.Data.Flags != discordtest.Ephemeral || !strings.Contains(resp.Data.Content, "went wrong") {
 		t.Fatalf("got %+v", resp)
 	}

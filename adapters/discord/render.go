@@ -12,7 +12,7 @@ import (
 	"github.com/safeload/safeload/prompts"
 )
 
-// Discord's limits (DESIGN §6). Lengths are counted in UTF-16 code units,
+// Discord's limits. Lengths are counted in UTF-16 code units,
 // which is never less than Discord's own count, so "fits here" means "fits
 // there".
 const (
@@ -95,6 +95,7 @@ var mentionRE = regexp.MustCompile(`<@([a-z]+):([^>\s]+)>`)
 // discordText rewrites the engine's platform-neutral mentions: "<@discord:1>"
 // becomes Discord's "<@1>"; a person of another platform is shown by ID.
 func discordText(s string) string {
+	s = unmask(s)
 	if !strings.Contains(s, "<@") {
 		return s
 	}
@@ -104,6 +105,23 @@ func discordText(s string) string {
 			return "<@" + sub[2] + ">"
 		}
 		return "@" + sub[1] + ":" + sub[2]
+	})
+}
+
+// maskedLinkRE finds Discord's masked links, [text](url). safeload's own
+// sentences never use them, so any there is in what a person typed (a
+// concern, a reason, a name) and must not become a link that hides where
+// it goes.
+var maskedLinkRE = regexp.MustCompile(`\[([^\]\n]*)\]\(\s*<?([^)\n]*)\)`)
+
+// unmask shows a masked link as the characters typed.
+func unmask(s string) string {
+	if !strings.Contains(s, "](") {
+		return s
+	}
+	return maskedLinkRE.ReplaceAllStringFunc(s, func(m string) string {
+		r := strings.NewReplacer("[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`)
+		return r.Replace(m)
 	})
 }
 
@@ -126,7 +144,7 @@ func plain(m domain.Message) bool {
 }
 
 // Render turns a message into as many Discord messages as its size needs,
-// each within every limit of DESIGN §6. Nothing is cut: long text is split
+// each within every limit of Discord. Nothing is cut: long text is split
 // at line (then word) boundaries and carried on in further embeds or
 // messages. Buttons go on the last message. Only a button label over 80
 // characters is shortened (its meaning is in its ID); an action ID over 100

@@ -14,7 +14,7 @@ import (
 	"github.com/safeload/safeload/internal/engine"
 )
 
-// within checks one Discord message against every limit of DESIGN §6,
+// within checks one Discord message against every limit of Discord,
 // counting both code points and UTF-16 units.
 func within(t *testing.T, where string, p discordtest.Payload) {
 	t.Helper()

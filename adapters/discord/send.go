@@ -17,8 +17,8 @@ import (
 	"github.com/safeload/safeload/internal/domain"
 )
 
-// Discord's JSON error codes that decide where a message goes.
-const codeUnknownChannel = 10003
+// Discord's JSON error code that decides where a message goes.
+const codeUnknownChannel = discordgo.ErrCodeUnknownChannel
 
 // Send delivers one outbox message to dest, "discord:<id>": a channel post
 // for a channel, a DM for a person. The outbox writes both with the same
@@ -27,6 +27,27 @@ const codeUnknownChannel = 10003
 // a DM. A message too big for one Discord message goes as several; if a
 // later one fails, the retry carries on after those already posted.
 func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) error {
+	key := partsKey(dest, msg)
+	a.sendMu.Lock()
+	done := a.posted[key]
+	a.sendMu.Unlock()
+	err := a.SendParts(ctx, dest, msg, done, func(n int) error {
+		a.sendMu.Lock()
+		a.posted[key] = n
+		a.sendMu.Unlock()
+		return nil
+	})
+	a.sendMu.Lock()
+	if err == nil || delivery.IsPermanent(err) {
+		delete(a.posted, key)
+	}
+	a.sendMu.Unlock()
+	return err
+}
+
+// SendParts is Send for the outbox loop, which keeps the count of parts
+// posted in the store: a restart carries on where the last run stopped.
+func (a *Adapter) SendParts(ctx context.Context, dest string, msg domain.Message, skip int, posted func(int) error) error {
 	id, ok := strings.CutPrefix(dest, platform+":")
 	if !ok || id == "" {
 		return delivery.Permanent(fmt.Errorf("discord: %q is not a Discord destination", dest))
@@ -35,11 +56,12 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 	if err != nil {
 		return delivery.Permanent(err)
 	}
-	key := partsKey(dest, msg)
-	a.sendMu.Lock()
-	done := a.posted[key]
-	a.sendMu.Unlock()
+	return a.sendFrom(ctx, id, msg, outs, skip, posted)
+}
 
+// sendFrom posts outs[done:] to id, calling posted after each part.
+func (a *Adapter) sendFrom(ctx context.Context, id string, msg domain.Message, outs []Outgoing, done int, posted func(int) error) error {
+	var err error
 	channel, dm := id, msg.Audience == domain.ToPerson
 	if dm {
 		if channel, err = a.dmChannel(ctx, id); err != nil {
@@ -47,36 +69,28 @@ func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) err
 		}
 	}
 	for i := done; i < len(outs); i++ {
-		err := a.post(ctx, channel, outs[i])
+		err := a.postPart(ctx, channel, outs[i], i, msg.Image)
 		if err != nil && apiCode(err) == codeUnknownChannel {
 			switch {
 			case dm: // a DM channel we remembered is gone: open it again
 				a.forgetDM(id)
 				if channel, err = a.dmChannel(ctx, id); err == nil {
-					err = a.post(ctx, channel, outs[i])
+					err = a.postPart(ctx, channel, outs[i], i, msg.Image)
 				}
 			case msg.Audience == "" && i == 0: // not a channel: a person
 				if channel, err = a.dmChannel(ctx, id); err == nil {
 					dm = true
-					err = a.post(ctx, channel, outs[i])
+					err = a.postPart(ctx, channel, outs[i], i, msg.Image)
 				}
 			}
 		}
 		if err != nil {
-			cerr := classify(err)
-			a.sendMu.Lock()
-			if delivery.IsPermanent(cerr) {
-				delete(a.posted, key)
-			} else if i > 0 {
-				a.posted[key] = i
-			}
-			a.sendMu.Unlock()
-			return cerr
+			return classify(err)
+		}
+		if err := posted(i + 1); err != nil {
+			return err
 		}
 	}
-	a.sendMu.Lock()
-	delete(a.posted, key)
-	a.sendMu.Unlock()
 	return nil
 }
 

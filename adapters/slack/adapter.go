@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/safeload/safeload/adapters/internal/inflight"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/lograte"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
 
@@ -55,7 +57,11 @@ type Adapter struct {
 	log    logrus.FieldLogger
 	sender *Sender
 
-	inflight  sync.WaitGroup
+	inflight inflight.Counter
+	// replays drops a signed request seen before (by trigger_id).
+	replays replay.Guard
+	// badSigs rate-limits the warning about refused signatures.
+	badSigs   lograte.Limiter
 	connected atomic.Bool
 }
 
@@ -108,7 +114,7 @@ func New(cfg Config) (*Adapter, error) {
 	return a, nil
 }
 
-// Routes are the HTTP endpoints of DESIGN §4.
+// Routes are the HTTP endpoints Slack posts to.
 func (a *Adapter) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"/slack/commands":     a.CommandsHandler(),

@@ -3,6 +3,9 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -47,10 +50,14 @@ func fromCommand(sc slackgo.SlashCommand) (inbound, bool) {
 			Command:       strings.TrimPrefix(sc.Command, "/"),
 			Text:          sc.Text,
 			InteractionID: sc.TriggerID,
+			Direct:        isDM(sc.ChannelID),
 		},
 		team: sc.TeamID, channel: sc.ChannelID, user: sc.UserID, responseURL: sc.ResponseURL,
 	}, true
 }
+
+// isDM: Slack's direct-message channel IDs start with D.
+func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
 
 // fromInteraction reads a button press; anything else is not for safeload.
 func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
@@ -82,6 +89,7 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 			CallerName:    name,
 			Action:        action,
 			InteractionID: id,
+			Direct:        isDM(channel),
 		},
 		team: cb.Team.ID, channel: channel, user: cb.User.ID, responseURL: cb.ResponseURL,
 		button: true, ts: cb.Container.MessageTs,
@@ -96,14 +104,17 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 // immediate answer is on its way, to send the rest.
 func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.WebhookMessage, then func()) {
 	start := time.Now()
+	if !a.replays.First(in.req.InteractionID, a.cfg.Clock.Now()) {
+		// A signed request sent again (a replay within the signature's
+		// five minutes): acknowledged, and nothing runs twice.
+		a.log.WithField("request_id", in.req.InteractionID).Warn("slack: repeated request dropped")
+		return nil, func() {}
+	}
 	ctx = context.WithoutCancel(ctx) // the work outlives the HTTP request
-	done := make(chan engine.Response, 1)
-	go func() { done <- a.cfg.Handler.Handle(ctx, in.req) }()
-	timer := time.NewTimer(a.cfg.AnswerWithin)
-	defer timer.Stop()
-	a.inflight.Add(1)
-	select {
-	case resp := <-done:
+	a.inflight.Add()
+	resp, inTime, done := engine.AnswerWithin(ctx, a.cfg.Handler, in.req, a.cfg.AnswerWithin)
+	switch {
+	case inTime:
 		a.logResponse(in, resp, start, false)
 		outs := a.outs(resp)
 		if len(outs) > 0 && !in.button && !outs[0].Replace && outs[0].Audience != domain.ToPerson {
@@ -115,7 +126,7 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.Webho
 			defer a.inflight.Done()
 			a.followUp(ctx, in, outs)
 		}
-	case <-timer.C:
+	default:
 		if !in.button {
 			first = &slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral, Text: a.cfg.Prompts.Say("slack.working", nil)}
 		}
@@ -154,7 +165,7 @@ func (a *Adapter) followUp(ctx context.Context, in inbound, outs []outMsg) {
 			if err == nil {
 				continue
 			}
-			log.WithError(err).Warn("slack: response_url failed; answering through the Web API")
+			log.WithError(redactURL(err)).Warn("slack: response_url failed; answering through the Web API")
 		}
 		if err := a.viaAPI(ctx, in, o); err != nil {
 			log.WithError(err).Error("slack: could not send an answer")
@@ -197,4 +208,19 @@ func (a *Adapter) logResponse(in inbound, resp engine.Response, start time.Time,
 		return
 	}
 	e.Debug("slack: answered")
+}
+
+// redactURL keeps a response_url out of the log: it is a credential (it
+// posts into the channel for 30 minutes), and Go's HTTP errors quote the
+// URL they failed on. The host is enough to diagnose.
+func redactURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	host := "?"
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		host = u.Host
+	}
+	return fmt.Errorf("%s https://%s/…: %w", ue.Op, host, ue.Err)
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/enginetest"
 	"github.com/safeload/safeload/internal/store"
 	"github.com/safeload/safeload/prompts"
 )
@@ -62,19 +62,11 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 // newHarnessOn is newHarness on a fake Slack of the test's own.
 func newHarnessOn(t testing.TB, fake *fakeslack.Server, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{fake: fake, clock: clock.NewFake(start), log: &bytes.Buffer{}}
+	env := enginetest.New(t, start, "slack:UADMIN")
+	h := &harness{fake: fake, clock: env.Clock, st: env.Store, eng: env.Engine, log: &bytes.Buffer{}}
 	t.Cleanup(h.fake.Close)
-	st, err := store.Open(filepath.Join(t.TempDir(), "safeload.db"), store.Options{Clock: h.clock, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.st = st
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := domain.DefaultPolicy()
-	h.eng = engine.New(st, &pol, prompts.MustLoad(), loc, []domain.PersonID{"slack:UADMIN"})
+	st := env.Store
+	var err error
 	h.logger = logrus.New()
 	h.logger.SetOutput(syncWriter{h.log})
 	h.logger.SetLevel(logrus.DebugLevel)

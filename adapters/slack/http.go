@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/sirupsen/logrus"
 	slackgo "github.com/slack-go/slack"
 )
 
@@ -17,7 +19,12 @@ const maxBody = 1 << 20
 // CommandsHandler serves POST /slack/commands.
 func (a *Adapter) CommandsHandler() http.Handler {
 	return a.signed(func(w http.ResponseWriter, r *http.Request, form url.Values) {
-		in, ok := fromCommand(slashCommand(form))
+		sc, err := slackgo.SlashCommandParse(r) // r's body is the verified one
+		if err != nil {
+			http.Error(w, "bad form body", http.StatusBadRequest)
+			return
+		}
+		in, ok := fromCommand(sc)
 		if !ok {
 			http.Error(w, "not a slash command", http.StatusBadRequest)
 			return
@@ -67,6 +74,10 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			a.refuse(w, r, errUnsigned)
 			return
 		}
+		if r.ContentLength > maxBody {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -86,28 +97,17 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			http.Error(w, "bad form body", http.StatusBadRequest)
 			return
 		}
+		r.Body = io.NopCloser(bytes.NewReader(body)) // for the library's parsers
 		next(w, r, form)
 	})
 }
 
+// refuse answers 401. Anyone can send bad signatures, so the warning is
+// logged at most once a minute, with how many were left out.
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, why error) {
-	a.log.WithField("path", r.URL.Path).WithField("reason", why.Error()).Warn("slack: unsigned or badly signed request refused")
-	http.Error(w, "invalid signature", http.StatusUnauthorized)
-}
-
-// slashCommand reads the form Slack posts for a slash command.
-func slashCommand(f url.Values) slackgo.SlashCommand {
-	return slackgo.SlashCommand{
-		TeamID:      f.Get("team_id"),
-		TeamDomain:  f.Get("team_domain"),
-		ChannelID:   f.Get("channel_id"),
-		ChannelName: f.Get("channel_name"),
-		UserID:      f.Get("user_id"),
-		UserName:    f.Get("user_name"),
-		Command:     f.Get("command"),
-		Text:        f.Get("text"),
-		ResponseURL: f.Get("response_url"),
-		TriggerID:   f.Get("trigger_id"),
-		APIAppID:    f.Get("api_app_id"),
+	if ok, n := a.badSigs.Allow(a.cfg.Clock.Now()); ok {
+		a.log.WithFields(logrus.Fields{"path": r.URL.Path, "reason": why.Error(), "suppressed": n}).
+			Warn("slack: unsigned or badly signed request refused")
 	}
+	http.Error(w, "invalid signature", http.StatusUnauthorized)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/safeload/safeload/prompts"
 )
 
-// Block Kit limits (DESIGN §6). Text is measured in bytes, which are never
+// Block Kit limits. Text is measured in bytes, which are never
 // fewer than the characters Slack counts, so what fits here fits there.
 const (
 	maxBlocks          = 50

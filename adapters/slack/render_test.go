@@ -15,7 +15,7 @@ import (
 	"github.com/safeload/safeload/prompts"
 )
 
-// checkLimits holds a message's blocks to every Block Kit limit of DESIGN §6
+// checkLimits holds a message's blocks to every Block Kit limit
 // (and to our own budget per message), reading the JSON as Slack would.
 func checkLimits(t testing.TB, blocks json.RawMessage) {
 	t.Helper()

@@ -31,7 +31,10 @@ type Sender struct {
 	progress map[string]int
 }
 
-var _ delivery.Sender = (*Sender)(nil)
+var (
+	_ delivery.Sender     = (*Sender)(nil)
+	_ delivery.PartSender = (*Sender)(nil)
+)
 
 // Send posts one outbox message, in as many parts as Block Kit needs.
 func (s *Sender) Send(ctx context.Context, dest string, msg domain.Message) error {
@@ -44,11 +47,12 @@ func (s *Sender) Send(ctx context.Context, dest string, msg domain.Message) erro
 	s.mu.Lock()
 	done := s.progress[key]
 	s.mu.Unlock()
-	err = s.send(ctx, dest, s.a.render.render(msg), func(n int) {
+	err = s.SendParts(ctx, dest, msg, done, func(n int) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.progress[key] = n
-	}, done)
+		return nil
+	})
 	s.mu.Lock()
 	if err == nil || delivery.IsPermanent(err) {
 		delete(s.progress, key)
@@ -57,12 +61,30 @@ func (s *Sender) Send(ctx context.Context, dest string, msg domain.Message) erro
 	return err
 }
 
-// sendParts posts already rendered parts (an answer sent by DM).
-func (s *Sender) sendParts(ctx context.Context, dest string, parts []outMsg) error {
-	return s.send(ctx, dest, parts, func(int) {}, 0)
+// SendParts is Send for the outbox loop, which keeps the count of parts
+// posted in the store: a restart carries on where the last run stopped.
+func (s *Sender) SendParts(ctx context.Context, dest string, msg domain.Message, skip int, posted func(int) error) error {
+	parts := s.a.render.render(msg)
+	if err := s.send(ctx, dest, parts, posted, skip); err != nil {
+		return err
+	}
+	// The picture goes last, as its own step of the progress, so a retry
+	// after a failed upload posts neither the text nor the picture twice.
+	if msg.Image == nil || skip > len(parts) {
+		return nil
+	}
+	if err := s.upload(ctx, dest, msg.Title, msg.Image); err != nil {
+		return err
+	}
+	return posted(len(parts) + 1)
 }
 
-func (s *Sender) send(ctx context.Context, dest string, parts []outMsg, posted func(int), skip int) error {
+// sendParts posts already rendered parts (an answer sent by DM).
+func (s *Sender) sendParts(ctx context.Context, dest string, parts []outMsg) error {
+	return s.send(ctx, dest, parts, func(int) error { return nil }, 0)
+}
+
+func (s *Sender) send(ctx context.Context, dest string, parts []outMsg, posted func(int) error, skip int) error {
 	id, ok := strings.CutPrefix(dest, "slack:")
 	if !ok || id == "" {
 		return delivery.Permanent(fmt.Errorf("%q is not a Slack channel or person", dest))
@@ -78,7 +100,9 @@ func (s *Sender) send(ctx context.Context, dest string, parts []outMsg, posted f
 		if _, _, err := s.a.api.PostMessageContext(ctx, channel, parts[i].options()...); err != nil {
 			return classify(fmt.Errorf("chat.postMessage to %s: %w", dest, err))
 		}
-		posted(i + 1)
+		if err := posted(i + 1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 	if in.req.InteractionID == "" {
 		in.req.InteractionID = envelope
 	}
-	a.inflight.Add(1)
+	a.inflight.Add()
 	go func() {
 		defer a.inflight.Done()
 		first, then := a.respond(ctx, in)

@@ -16,7 +16,7 @@ const (
 	HeaderTimestamp = "X-Slack-Request-Timestamp"
 )
 
-// maxSkew is how far a request's timestamp may be from now (DESIGN §6).
+// maxSkew is how far a request's timestamp may be from now: Slack says five minutes.
 const maxSkew = 5 * time.Minute
 
 // Why a request was refused; none of them says which part was wrong to the

@@ -126,6 +126,7 @@ func request(a *Activity) (engine.Request, bool) {
 		Caller:        domain.PersonID(platform + ":" + a.From.ID),
 		CallerName:    a.From.Name,
 		InteractionID: a.ID,
+		Direct:        a.personal(),
 	}
 	if len(a.Value) > 0 {
 		var s submitted

@@ -19,6 +19,7 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
 
@@ -73,6 +74,9 @@ type Adapter struct {
 	// posted counts the cards of a split outbox message already sent, so
 	// a retry after a failure half-way does not send them again.
 	posted map[string]int
+
+	// replays drops an activity seen before (by its id).
+	replays replay.Guard
 }
 
 var (
@@ -219,6 +223,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, ok := request(&act)
 	if !ok {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !a.replays.First(act.ID, a.cfg.Clock.Now()) {
+		// An activity sent again (a replay while its token is valid, or a
+		// redelivery): acknowledged, and nothing runs twice.
+		a.log.WithField("request_id", act.ID).Warn("teams: repeated activity dropped")
 		w.WriteHeader(http.StatusOK)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/enginetest"
 	"github.com/safeload/safeload/internal/store"
 	"github.com/safeload/safeload/prompts"
 )
@@ -98,19 +98,11 @@ func (h *harness) logText() string {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	h := &harness{fake: faketeams.New(testAppID, testPassword), clock: clock.NewFake(start), log: &bytes.Buffer{}}
+	env := enginetest.New(t, start, "teams:29:1admin")
+	h := &harness{fake: faketeams.New(testAppID, testPassword), clock: env.Clock, st: env.Store, eng: env.Engine, log: &bytes.Buffer{}}
 	t.Cleanup(h.fake.Close)
-	st, err := store.Open(filepath.Join(t.TempDir(), "safeload.db"), store.Options{Clock: h.clock, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.st = st
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := domain.DefaultPolicy()
-	h.eng = engine.New(st, &pol, prompts.MustLoad(), loc, []domain.PersonID{"teams:29:1admin"})
+	st := env.Store
+	var err error
 	h.rec = &recorder{h: h.eng}
 	h.logger = logrus.New()
 	h.logger.SetOutput(logWriter{h})

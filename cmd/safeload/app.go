@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/clock"
+	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/metrics"
@@ -52,13 +53,26 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	eng := engine.New(st, &cfg.Policy, p, cfg.TZ, cfg.Admins)
 	eng.AckWithin = cfg.AckWithin
 	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng, out: c.stdout}
-	a.metrics = metrics.New(storeSource{a})
+	a.metrics = metrics.New(storeSource{a}, metrics.Options{PerTeam: cfg.MetricsTeams})
 	a.handler = &metrics.Handler{Next: eng, Metrics: a.metrics, Log: a.log.WithField("component", "engine")}
 	wireDigest(a)
 	return a, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }
+
+// outboxLoop is the one way the outbox is delivered (serve, and digest's
+// deliver-now): through the senders given, the admins told privately of a
+// message that failed for good, Retry-After capped by the policy, every
+// outcome counted.
+func (a *app) outboxLoop(senders map[string]delivery.Sender) *delivery.Loop {
+	return &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log.WithField("component", "delivery"),
+		Senders: senders, Admins: a.engine.Admins, Observe: a.metrics.Delivered,
+		MaxWait: time.Duration(a.cfg.Policy.RetryAfterMaxMinutes) * time.Minute,
+		Notice: func(it *domain.OutboxItem, err error) domain.Message {
+			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
+		}}
+}
 
 // storeSource feeds the metrics from the store at scrape time.
 type storeSource struct{ a *app }
@@ -76,37 +90,5 @@ func (s storeSource) Outbox() (int, time.Duration, error) {
 }
 
 func (s storeSource) RAGCounts() (map[string]map[domain.RAG]int, error) {
-	out := map[string]map[domain.RAG]int{}
-	err := s.a.store.View(func(tx domain.Tx) error {
-		teams, err := tx.Teams()
-		if err != nil {
-			return err
-		}
-		day := domain.DateOf(tx.Now().In(s.a.cfg.TZ))
-		for _, t := range teams {
-			ms, err := tx.Members(t.ID)
-			if err != nil {
-				return err
-			}
-			cs, err := openCases(tx, t.ID)
-			if err != nil {
-				return err
-			}
-			sum := s.a.cfg.Policy.ForTeam(t).Summarise(ms, cs, day)
-			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// openCases reads a team's open cases from the store's index when it has
-// one (closed cases pile up over the years and count for nothing).
-func openCases(tx domain.Tx, team string) ([]*domain.Case, error) {
-	if o, ok := tx.(interface {
-		OpenCases(team string) ([]*domain.Case, error)
-	}); ok {
-		return o.OpenCases(team)
-	}
-	return tx.Cases(team)
+	return metrics.RAGCounts(s.a.store, &s.a.cfg.Policy, s.a.cfg.TZ)
 }

@@ -3,14 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/safeload/safeload/internal/backup"
 	"github.com/safeload/safeload/internal/store"
 )
 
@@ -24,13 +26,23 @@ func (a *app) adminSocket() string {
 	return a.cfg.DB + ".sock"
 }
 
+// listenAdmin opens the admin socket. Whatever already sits at its path is
+// removed only when it is a socket nobody answers on (left by a killed
+// serve); anything else is a configuration mistake, never deleted.
 func (a *app) listenAdmin() (net.Listener, error) {
 	path := a.adminSocket()
-	if conn, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
-		conn.Close()
-		return nil, fmt.Errorf("%s is in use by another safeload", path)
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("%s exists and is not a socket; refusing to replace it (set SAFELOAD_ADMIN_SOCKET to a new path)", path)
+		}
+		if conn, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
+			conn.Close()
+			return nil, fmt.Errorf("%s is in use by another safeload", path)
+		}
+		if err := os.Remove(path); err != nil { // a stale socket from a killed process
+			return nil, err
+		}
 	}
-	_ = os.Remove(path) // a stale socket from a killed process
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		return nil, err
@@ -42,39 +54,51 @@ func (a *app) listenAdmin() (net.Listener, error) {
 	return ln, nil
 }
 
-// serveAdmin answers one line per connection: "backup <absolute path>".
+// serveAdmin answers one line per connection: "backup", with "ok SIZE" and
+// a consistent copy of the store of exactly SIZE bytes, or "error: why".
+// The process that asked writes the file itself, so serve never writes
+// outside its store and a backup can never replace it. serveAdmin returns
+// when ctx ends and every connection is closed.
 func (a *app) serveAdmin(ctx context.Context, ln net.Listener) {
-	go func() { <-ctx.Done(); ln.Close() }()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			return
 		}
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			defer conn.Close()
+			defer context.AfterFunc(ctx, func() { conn.Close() })()
 			_ = conn.SetDeadline(time.Now().Add(10 * time.Minute))
-			line, err := bufio.NewReader(conn).ReadString('\n')
+			line, err := bufio.NewReader(io.LimitReader(conn, 1024)).ReadString('\n')
 			if err != nil {
 				return
 			}
-			verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
-			if verb != "backup" || !filepath.IsAbs(arg) {
-				fmt.Fprintln(conn, "error: expected: backup /absolute/path")
+			if strings.TrimSpace(line) != "backup" {
+				fmt.Fprintln(conn, "error: expected: backup")
 				return
 			}
-			if err := a.store.Backup(arg); err != nil {
-				a.log.WithError(err).Error("backup failed")
-				fmt.Fprintln(conn, "error:", err)
+			n, err := a.store.Snapshot(conn, func(size int64) error {
+				_, err := fmt.Fprintf(conn, "ok %d\n", size)
+				return err
+			})
+			if err != nil {
+				a.log.WithError(err).Error("backup stream failed")
 				return
 			}
-			a.log.WithField("file", arg).Info("backup written")
-			fmt.Fprintln(conn, "ok")
+			a.log.WithField("bytes", n).Info("backup streamed")
 		}()
 	}
 }
 
-// runBackup writes a consistent copy of the store: directly when no serve
-// holds it, through serve's admin socket when one does.
+// runBackup writes a consistent copy of the store: read directly when no
+// serve holds it, streamed through serve's admin socket when one does. Either
+// way this process writes the file.
 func (c *cli) runBackup(args []string) int {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		return c.fail(exitUsage, "usage: safeload backup FILE")
@@ -87,8 +111,8 @@ func (c *cli) runBackup(args []string) int {
 	if err != nil {
 		return c.fail(exitUsage, "backup: %v", err)
 	}
-	if same(dst, cfg.DB) {
-		return c.fail(exitUsage, "backup: %s is the store itself; choose another file", args[0])
+	if err := backup.CheckTarget(dst, cfg.DB); err != nil {
+		return c.fail(exitUsage, "backup: %v", err)
 	}
 	st, err := store.Open(cfg.DB, store.Options{Timeout: 300 * time.Millisecond, ReadOnly: true})
 	if err == nil {
@@ -102,31 +126,32 @@ func (c *cli) runBackup(args []string) int {
 	if !strings.Contains(err.Error(), "another safeload process") {
 		return c.fail(exitFailed, "%v", err)
 	}
-	sock := cfg.AdminSocket
-	if sock == "" {
-		sock = cfg.DB + ".sock"
-	}
+	sock := (&app{cfg: cfg}).adminSocket()
 	conn, derr := net.DialTimeout("unix", sock, 2*time.Second)
 	if derr != nil {
 		return c.fail(exitFailed, "%v, and its admin socket %s does not answer: %v", err, sock, derr)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "backup %s\n", dst)
-	answer, rerr := bufio.NewReader(conn).ReadString('\n')
-	if rerr != nil && !errors.Is(rerr, os.ErrDeadlineExceeded) && answer == "" {
-		return c.fail(exitFailed, "backup through the running safeload: %v", rerr)
+	if _, err := fmt.Fprintln(conn, "backup"); err != nil {
+		return c.fail(exitFailed, "backup through the running safeload: %v", err)
 	}
-	if strings.TrimSpace(answer) != "ok" {
+	r := bufio.NewReader(conn)
+	answer, rerr := r.ReadString('\n')
+	var size int64
+	if _, err := fmt.Sscanf(answer, "ok %d\n", &size); err != nil || size <= 0 {
+		if rerr != nil && answer == "" {
+			return c.fail(exitFailed, "backup through the running safeload: %v", rerr)
+		}
 		return c.fail(exitFailed, "backup through the running safeload: %s", strings.TrimSpace(answer))
+	}
+	err = backup.Write(dst, cfg.DB, size, func(w io.Writer) (int64, error) {
+		return io.Copy(w, io.LimitReader(r, size))
+	})
+	if err != nil {
+		return c.fail(exitFailed, "backup through the running safeload: %v", err)
 	}
 	fmt.Fprintf(c.stdout, "backup written to %s (through the running safeload)\n", dst)
 	return exitOK
-}
-
-func same(a, b string) bool {
-	ab, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && ab == bb
 }
 
 // runCheck verifies a store or a backup: bbolt's consistency check, the

@@ -56,6 +56,11 @@ func (c *cli) runDemo(args []string) int {
 	if err := console.RunDemo(c.ctx, env); err != nil {
 		return c.fail(exitFailed, "%v", err)
 	}
+	path, err := a.demoReport(fc.Now())
+	if err != nil {
+		return c.fail(exitFailed, "demo: the report: %v", err)
+	}
+	fmt.Fprintln(c.stdout, a.prompts.Say("demo.report", map[string]any{"Path": path}))
 	return exitOK
 }
 

@@ -29,8 +29,9 @@ func (c *cli) runDigest(args []string) int {
 	fs.SetOutput(c.stderr)
 	teamID := fs.String("team", "", "only this team's digest (its ID, e.g. north-cin)")
 	dry := fs.Bool("dry-run", false, "print the digest as plain text and change nothing")
+	charts := fs.String("charts", "", "with --dry-run: also write each digest's chart (PNG) to this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "usage: safeload digest [--team ID] [--dry-run]\n\nBuilds the weekly digest now: each team's channel gets its own, and each\nservice manager one across their teams (not with --team).")
+		fmt.Fprintln(c.stderr, "usage: safeload digest [--team ID] [--dry-run [--charts DIR]]\n\nBuilds the weekly digest now: each team's channel gets its own, and each\nservice manager one across their teams (not with --team).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +41,9 @@ func (c *cli) runDigest(args []string) int {
 		fs.Usage()
 		return c.fail(exitUsage, "digest: unexpected %q", fs.Arg(0))
 	}
+	if *charts != "" && !*dry {
+		return c.fail(exitUsage, "digest: --charts writes the charts of a dry run: add --dry-run")
+	}
 	cfg, code, ok := c.config()
 	if !ok {
 		return code
@@ -48,7 +52,7 @@ func (c *cli) runDigest(args []string) int {
 		return c.fail(exitFailed, "there is no store at %s (SAFELOAD_DB): %v", cfg.DB, unwrapPathError(err))
 	}
 	if *dry {
-		return c.digestDryRun(cfg, *teamID)
+		return c.digestDryRun(cfg, *teamID, *charts)
 	}
 	a, err := c.openApp(cfg, nil)
 	if err != nil {
@@ -109,7 +113,7 @@ func digestPlural(n int, one, many string) string {
 
 // digestDryRun prints the digests from a read-only store: it cannot change
 // anything, not even the weekly snapshot.
-func (c *cli) digestDryRun(cfg *Config, teamID string) int {
+func (c *cli) digestDryRun(cfg *Config, teamID, chartsDir string) int {
 	p, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_PROMPTS: %v", err)
@@ -121,6 +125,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 	defer st.Close()
 	now := time.Now().In(cfg.TZ)
 	var out strings.Builder
+	var images []domain.Message
 	err = st.View(func(tx domain.Tx) error {
 		teams, err := digestTeams(tx, teamID)
 		if err != nil {
@@ -138,6 +143,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 			for _, m := range msgs {
 				fmt.Fprintf(&out, "──── to %s ────\n%s\n", dest, digest.Text(m))
 			}
+			images = append(images, msgs...)
 		}
 		if teamID != "" {
 			return nil
@@ -154,6 +160,7 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 			for _, m := range msgs {
 				fmt.Fprintf(&out, "──── to %s (privately) ────\n%s\n", sm, digest.Text(m))
 			}
+			images = append(images, msgs...)
 		}
 		return nil
 	})
@@ -161,6 +168,9 @@ func (c *cli) digestDryRun(cfg *Config, teamID string) int {
 		return c.fail(exitFailed, "digest: %s", storeErrorText(err))
 	}
 	fmt.Fprint(c.stdout, out.String())
+	if chartsDir != "" {
+		return c.writeCharts(chartsDir, images)
+	}
 	return exitOK
 }
 
@@ -287,10 +297,7 @@ func enqueueTracked(tx domain.Tx, fn func(domain.Tx) (int, error)) ([]uint64, er
 // items are delivered, have failed for good, or must wait past
 // digestDeliverFor. Other items due in the outbox go out with them.
 func (a *app) deliverNow(ctx context.Context, senders map[string]delivery.Sender, ids []uint64) (sent, waiting, failed int, err error) {
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log.WithField("component", "delivery"), Senders: senders,
-		Admins: a.engine.Admins, Notice: func(it *domain.OutboxItem, err error) domain.Message {
-			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
-		}}
+	loop := a.outboxLoop(senders)
 	deadline := time.Now().Add(digestDeliverFor)
 	for {
 		if _, err := loop.RunOnce(ctx); err != nil {
@@ -337,6 +344,19 @@ func newScheduler(a *app, wake func()) *schedule.Scheduler {
 		Store: a.store, Policy: &a.cfg.Policy, Prompts: a.prompts, Loc: a.cfg.TZ, Clock: a.clock,
 		Cron: a.cfg.DigestCron, AckWithin: a.cfg.AckWithin, EscalateEvery: a.cfg.EscalateEvery,
 		Admins: a.engine.Admins, Wake: wake, Log: a.log.WithField("component", "scheduler"),
+		Observe: a.observeFiring,
+	}
+}
+
+// observeFiring counts each clock fired in safeload_escalations_total and
+// notes when a digest last went out, for /healthz.
+func (a *app) observeFiring(what string) {
+	a.metrics.Escalated(what)
+	if what != schedule.KindDigest {
+		return
+	}
+	if err := a.store.Update(func(tx domain.Tx) error { return tx.PutState(keyLastDigest, tx.Now().UTC()) }); err != nil {
+		a.log.WithError(err).Warn("could not note the time of the digest")
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/delivery"
-	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/internal/httpsrv"
 )
 
 // platform is one chat platform as serve sees it: its HTTP routes, its
@@ -28,8 +28,12 @@ type platform struct {
 	connected func() bool
 }
 
-// shutdownGrace bounds how long requests in flight may take to finish.
-const shutdownGrace = 8 * time.Second
+// stopWithin is the one deadline of a stop (SIGTERM): requests in flight,
+// answers still being finished, delivery, the scheduler and the admin
+// socket all end within it, under the README's 10 s and systemd's
+// TimeoutStopSec. What is not done by then stays in the store (the outbox,
+// the clocks) for the next start.
+const stopWithin = 9 * time.Second
 
 func (c *cli) runServe(args []string) int {
 	if len(args) > 0 {
@@ -62,20 +66,16 @@ func (c *cli) runServe(args []string) int {
 	}
 
 	// The outbox: every message for someone other than the caller.
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: log.WithField("component", "delivery"),
-		Senders: map[string]delivery.Sender{}, Admins: a.engine.Admins,
-		Notice: func(it *domain.OutboxItem, err error) domain.Message {
-			return domain.Message{Text: a.prompts.Say("delivery.failed", map[string]any{"Dest": it.Dest, "Kind": it.Kind, "Err": err.Error()})}
-		}}
+	senders := map[string]delivery.Sender{}
 	for _, p := range platforms {
-		loop.Senders[p.name] = p.sender
+		senders[p.name] = p.sender
 	}
+	loop := a.outboxLoop(senders)
 	a.engine.Wake = loop.Wake
 
-	loop.Observe = a.metrics.Delivered
-
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", a.healthz(platforms))
+	mux.Handle("GET /healthz", a.healthz(platforms, loop))
+	mux.Handle("GET /livez", livez())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	for _, p := range platforms {
 		for path, h := range p.routes {
@@ -91,12 +91,12 @@ func (c *cli) runServe(args []string) int {
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADDR: %v", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, ln := httpsrv.New(mux, ln, httpsrv.Defaults)
 	names := []string{}
 	for _, p := range platforms {
 		names = append(names, p.name)
 	}
-	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "db": cfg.DB, "platforms": names}).Info("safeload serving")
+	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "db": cfg.DB, "platforms": names, "version": version}).Info("safeload serving")
 
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
@@ -105,14 +105,12 @@ func (c *cli) runServe(args []string) int {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADMIN_SOCKET: %v", err)
 	}
 	defer adminLn.Close()
-	go a.serveAdmin(ctx, adminLn)
+	var pln net.Listener
 	if pprofAt != "" {
-		pln, err := net.Listen("tcp", pprofAt)
-		if err != nil {
+		if pln, err = net.Listen("tcp", pprofAt); err != nil {
 			return c.fail(exitUsage, "bad configuration: SAFELOAD_PPROF_ADDR: %v", err)
 		}
 		log.WithField("addr", pln.Addr().String()).Info("profiler serving (SAFELOAD_PPROF_ADDR)")
-		go servePprof(ctx, pln)
 	}
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
@@ -123,6 +121,10 @@ func (c *cli) runServe(args []string) int {
 				log.WithError(err).WithField("component", name).Error("stopped")
 			}
 		}()
+	}
+	background("admin", func(ctx context.Context) error { a.serveAdmin(ctx, adminLn); return nil })
+	if pln != nil {
+		background("pprof", func(ctx context.Context) error { servePprof(ctx, pln); return nil })
 	}
 	background("delivery", func(ctx context.Context) error { loop.Run(ctx); return nil })
 	for _, p := range platforms {
@@ -147,13 +149,36 @@ func (c *cli) runServe(args []string) int {
 	case <-c.ctx.Done():
 	}
 	log.Info("stopping: finishing requests in flight")
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	if !stop(log, srv, cancel, &wg, stopWithin) {
+		log.Warn("stopped at the deadline with work still running; it is in the store for the next start")
+		return exitOK
+	}
+	log.Info("stopped; undelivered messages stay in the outbox for the next start")
+	return exitOK
+}
+
+// stop ends serve within one deadline: the HTTP server gets half of it to
+// finish the requests in flight, then the background work (platform
+// connections and answers still being finished, delivery, scheduler, admin
+// socket) is cancelled and waited for until the deadline. It reports
+// whether everything finished in time.
+func stop(log logrus.FieldLogger, srv *http.Server, cancel context.CancelFunc, wg *sync.WaitGroup, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	sctx, scancel := context.WithDeadline(context.Background(), deadline.Add(-within/2))
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.WithError(err).Warn("requests still in flight at shutdown")
+		_ = srv.Close()
 	}
 	cancel()
-	wg.Wait()
-	log.Info("stopped; undelivered messages stay in the outbox for the next start")
-	return exitOK
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/safeload/safeload/internal/policyfile"
 )
 
-// Config is the environment of DESIGN §4, checked. Secrets are kept here and
+// Config is the environment (see the README), checked. Secrets are kept here and
 // never printed: String() hides them.
 type Config struct {
 	DB            string
@@ -29,6 +29,9 @@ type Config struct {
 	LogFormat     string
 	LogLevel      logrus.Level
 	AdminSocket   string
+	// MetricsTeams labels /metrics' RAG counts by team (off: /metrics has
+	// no authentication).
+	MetricsTeams bool
 
 	SlackBotToken      string
 	SlackSigningSecret string
@@ -143,12 +146,17 @@ func (c *cli) loadConfig() (*Config, error) {
 		}
 		cfg.DiscordPublicKey = key
 	}
-	switch g := strings.ToLower(env("DISCORD_GATEWAY", "")); g {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		cfg.DiscordGateway = true
-	default:
-		return nil, &configError{"DISCORD_GATEWAY", fmt.Sprintf("%q is not true or false", g)}
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"SAFELOAD_METRICS_TEAMS", &cfg.MetricsTeams}, {"DISCORD_GATEWAY", &cfg.DiscordGateway}} {
+		switch v := strings.ToLower(env(b.key, "")); v {
+		case "", "0", "false", "no":
+		case "1", "true", "yes":
+			*b.dst = true
+		default:
+			return nil, &configError{b.key, fmt.Sprintf("%q is not true or false", v)}
+		}
 	}
 	if cfg.DiscordBotToken != "" && cfg.DiscordPublicKey == nil && !cfg.DiscordGateway {
 		return nil, &configError{"DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN is set but neither DISCORD_PUBLIC_KEY (HTTP interactions) nor DISCORD_GATEWAY=true is"}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
+	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
@@ -203,104 +205,111 @@ func (c *escCapture) pings() []escCaptured {
 	return out
 }
 
-// waitPings waits for n pings, at most within.
-func (c *escCapture) waitPings(t *testing.T, n int, within time.Duration) []escCaptured {
-	t.Helper()
-	deadline := time.After(within)
-	for {
-		if got := c.pings(); len(got) >= n {
-			return got
-		}
-		select {
-		case <-c.note:
-		case <-deadline:
-			t.Fatalf("%d escalations within %s, want %d", len(c.pings()), within, n)
-		}
-	}
-}
-
-// TestEscalationEndToEnd runs the wiring serve uses — the configuration,
-// schedulerFor and the outbox loop — on the real clock with
+// TestEscalationEndToEnd runs the wiring serve uses (the configuration,
+// the scheduler and the outbox loop) on an injected clock with
 // SAFELOAD_ACK_WITHIN=2s and SAFELOAD_ESCALATE_EVERY=2s, with a capturing
-// sender in place of a chat platform, so it also times each ping.
+// sender for the outbox: the service manager is pinged exactly at the
+// deadline, again exactly an interval later, and never after Acknowledge;
+// each ping is counted in safeload_escalations_total.
 func TestEscalationEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs for about 10 s of real time")
-	}
-	t.Parallel()
 	db := filepath.Join(t.TempDir(), "safeload.db")
 	escSetUp(t, db, nil)
 	env := map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ACK_WITHIN": "2s", "SAFELOAD_ESCALATE_EVERY": "2s",
 		"SAFELOAD_ADMINS": "slack:UADMIN", "SAFELOAD_LOG_LEVEL": "warn"}
 	var errb bytes.Buffer
-	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb,
+	fc := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	a := testApp(t, env, fc, &errb)
+	sink := &escCapture{note: make(chan struct{}, 1)}
+	loop := &delivery.Loop{Store: a.store, Clock: fc, Log: a.log, Fallback: sink}
+	sched := newScheduler(a, loop.Wake)
+	ctx := context.Background()
+	// tick advances the clock and runs one pass of each, as serve's loops do.
+	tick := func(d time.Duration) int {
+		t.Helper()
+		fc.Advance(d)
+		if _, err := sched.RunOnce(fc.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loop.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return len(sink.pings())
+	}
+
+	resp := a.engine.Handle(ctx, engine.Request{Platform: "slack", Channel: "slack:CNORTH", Caller: "slack:UALICE", Command: "capacity", Text: "concern I cannot take the court work on"})
+	if resp.Code != "" {
+		t.Fatalf("concern: %s %+v", resp.Code, resp.Messages)
+	}
+	if n := tick(1999 * time.Millisecond); n != 0 {
+		t.Fatalf("%d pings before SAFELOAD_ACK_WITHIN", n)
+	}
+	if n := tick(time.Millisecond); n != 1 {
+		t.Fatalf("%d pings at SAFELOAD_ACK_WITHIN, want 1", n)
+	}
+	got := sink.pings()
+	if got[0].dest != "slack:USAM" || got[0].msg.Audience != domain.ToPerson {
+		t.Fatalf("first ping went to %s (%s), want the service manager privately", got[0].dest, got[0].msg.Audience)
+	}
+	if n := tick(1999 * time.Millisecond); n != 1 {
+		t.Fatalf("%d pings before SAFELOAD_ESCALATE_EVERY", n)
+	}
+	if n := tick(time.Millisecond); n != 2 {
+		t.Fatalf("%d pings an interval after the first, want 2", n)
+	}
+	if got := counterValue(t, a, "safeload_escalations_total"); got < 2 {
+		t.Fatalf("safeload_escalations_total = %g after two pings", got)
+	}
+
+	// The service manager presses Acknowledge on the ping.
+	got = sink.pings()
+	resp = a.engine.Handle(ctx, engine.Request{Platform: "slack", Channel: "slack:DUSAM", Caller: "slack:USAM", Direct: true, Action: got[1].msg.Buttons[0].ActionID})
+	if resp.Code != "" {
+		t.Fatalf("acknowledge: %s %+v", resp.Code, resp.Messages)
+	}
+	for range 5 {
+		if n := tick(time.Second); n != 2 {
+			t.Fatalf("pinged after the acknowledgement: %d pings", n)
+		}
+	}
+	if strings.Contains(errb.String(), "level=error") {
+		t.Errorf("errors logged:\n%s", errb.String())
+	}
+}
+
+// testApp wires the app serve uses, from env, on the clock given, logging
+// to logs; it is closed when the test ends.
+func testApp(t *testing.T, env map[string]string, clk clock.Clock, logs io.Writer) *app {
+	t.Helper()
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs,
 		getenv: func(k string) string { return env[k] }}
 	cfg, err := c.loadConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := c.openApp(cfg, nil)
+	a, err := c.openApp(cfg, clk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { _ = a.Close() })
+	return a
+}
 
-	sink := &escCapture{note: make(chan struct{}, 1)}
-	loop := &delivery.Loop{Store: a.store, Clock: a.clock, Log: a.log, Fallback: sink}
-	a.engine.Wake = loop.Wake
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); loop.Run(ctx) }()
-	go func() {
-		defer wg.Done()
-		if err := schedulerFor(a, loop.Wake)(ctx); err != nil {
-			t.Errorf("scheduler: %v", err)
-		}
-	}()
-	defer func() { cancel(); wg.Wait() }()
-
-	raised := time.Now()
-	resp := a.engine.Handle(ctx, engine.Request{Platform: "slack", Channel: "slack:CNORTH", Caller: "slack:UALICE", Command: "capacity", Text: "concern I cannot take the court work on"})
-	if resp.Code != "" {
-		t.Fatalf("concern: %s %+v", resp.Code, resp.Messages)
+// counterValue sums a counter of the app's registry.
+func counterValue(t *testing.T, a *app, name string) float64 {
+	t.Helper()
+	fams, err := a.metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	got := sink.waitPings(t, 1, 5*time.Second)
-	if got[0].dest != "slack:USAM" || got[0].msg.Audience != domain.ToPerson {
-		t.Fatalf("first ping went to %s (%s), want the service manager privately", got[0].dest, got[0].msg.Audience)
-	}
-	if early := got[0].at.Sub(raised); early < 2*time.Second {
-		t.Fatalf("first ping %s after the concern, before SAFELOAD_ACK_WITHIN", early)
-	}
-	got = sink.waitPings(t, 2, 5*time.Second)
-	// The interval runs from when the first ping was enqueued; delivery of
-	// either may lag by a few milliseconds, so allow 100 ms of jitter.
-	if gap := got[1].at.Sub(got[0].at); gap < 1900*time.Millisecond {
-		t.Fatalf("second ping %s after the first, before SAFELOAD_ESCALATE_EVERY", gap)
-	}
-
-	// The service manager presses Acknowledge on the ping.
-	resp = a.engine.Handle(ctx, engine.Request{Platform: "slack", Channel: "slack:DUSAM", Caller: "slack:USAM", Action: got[1].msg.Buttons[0].ActionID})
-	if resp.Code != "" {
-		t.Fatalf("acknowledge: %s %+v", resp.Code, resp.Messages)
-	}
-	n := len(sink.pings())
-	quiet := time.After(4500 * time.Millisecond) // more than two intervals
-	for {
-		select {
-		case <-sink.note:
-			if len(sink.pings()) > n {
-				t.Fatalf("pinged after the acknowledgement: %d pings", len(sink.pings()))
+	sum := 0.0
+	for _, f := range fams {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
 			}
-			continue
-		case <-quiet:
 		}
-		break
 	}
-	if strings.Contains(errb.String(), "level=error") {
-		t.Errorf("errors logged:\n%s", errb.String())
-	}
+	return sum
 }
 
 // TestSlackEscalationEndToEnd is the same through `safeload serve` and a

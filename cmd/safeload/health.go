@@ -2,40 +2,62 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 )
 
 // health is what GET /healthz reports.
 type health struct {
-	Status              string          `json:"status"` // ok or unhealthy
+	Version             string          `json:"version"`
+	Status              string          `json:"status"` // ok, degraded (messages are not going out) or unhealthy
 	Store               string          `json:"store"`
 	OutboxDepth         int             `json:"outbox_depth"`
 	OutboxOldestSeconds float64         `json:"outbox_oldest_seconds"`
 	LastDigest          string          `json:"last_digest,omitempty"`
 	Platforms           map[string]bool `json:"platforms"` // connected?
 	Problems            []string        `json:"problems,omitempty"`
+	Degraded            []string        `json:"degraded,omitempty"`
 }
 
-// healthz answers 200 when the store is readable and every long-lived
-// platform connection is up, 503 otherwise, with the figures either way.
-func (a *app) healthz(platforms []*platform) http.Handler {
+// keyLastDigest is the state record of when a team's digest last went out.
+const keyLastDigest = "healthz:last-digest"
+
+// failStreakDegraded is how many deliveries in a row must fail, none
+// succeeding, before /healthz calls delivery degraded.
+const failStreakDegraded = 5
+
+// healthz answers 200 when the store is readable, every long-lived platform
+// connection is up and messages are going out; 503 otherwise, with the
+// figures and the reasons either way. Delivery alone failing (the oldest
+// undelivered message older than the policy's outbox_stale_minutes, or
+// every recent delivery failing) is "degraded".
+func (a *app) healthz(platforms []*platform, loop *delivery.Loop) http.Handler {
+	stale := time.Duration(a.cfg.Policy.OutboxStaleMinutes) * time.Minute
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := health{Status: "ok", Store: "ok", Platforms: map[string]bool{}}
+		h := health{Version: version, Status: "ok", Store: "ok", Platforms: map[string]bool{}}
 		if st, err := a.store.Stats(); err != nil {
 			h.Store = "unreadable"
 			h.Problems = append(h.Problems, "the store cannot be read")
 		} else {
 			h.OutboxDepth = st.OutboxDepth
 			if !st.OutboxOldest.IsZero() {
-				h.OutboxOldestSeconds = a.clock.Now().Sub(st.OutboxOldest).Seconds()
+				age := a.clock.Now().Sub(st.OutboxOldest)
+				h.OutboxOldestSeconds = age.Seconds()
+				if age > stale {
+					h.Degraded = append(h.Degraded, fmt.Sprintf("the oldest undelivered message has waited %s", age.Round(time.Second)))
+				}
 			}
+		}
+		if n := loop.Failing(); n >= failStreakDegraded {
+			h.Degraded = append(h.Degraded, fmt.Sprintf("the last %d deliveries all failed", n))
 		}
 		var last time.Time
 		_ = a.store.View(func(tx domain.Tx) error {
-			_, err := tx.GetState("digest:last", &last)
+			_, err := tx.GetState(keyLastDigest, &last)
 			return err
 		})
 		if !last.IsZero() {
@@ -52,12 +74,26 @@ func (a *app) healthz(platforms []*platform) http.Handler {
 			}
 		}
 		code := http.StatusOK
-		if len(h.Problems) > 0 {
+		switch {
+		case len(h.Problems) > 0:
 			h.Status = "unhealthy"
+			code = http.StatusServiceUnavailable
+		case len(h.Degraded) > 0:
+			h.Status = "degraded"
 			code = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(h)
+	})
+}
+
+// livez answers 200 while the process serves HTTP. It asks nothing outside
+// the process, so an outage of Slack or Discord (which /healthz reports)
+// never makes a supervisor restart a process that is working.
+func livez() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", version)
 	})
 }

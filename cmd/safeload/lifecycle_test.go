@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type serveProcess struct {
 	secret string
 	fake   *fakeslack.Server
 	stderr *syncBuffer
+	seq    atomic.Int64 // trigger_ids: Slack gives each request its own
 }
 
 func startServeProcess(t *testing.T, db string) *serveProcess {
@@ -42,7 +44,8 @@ func startServeProcess(t *testing.T, db string) *serveProcess {
 	p.cmd = exec.Command(os.Args[0], "serve")
 	p.cmd.Env = []string{"SAFELOAD_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "SAFELOAD_DB=" + db, "SAFELOAD_ADDR=" + addr,
 		"SAFELOAD_ADMINS=slack:UADMIN", "SLACK_BOT_TOKEN=xoxb-life", "SLACK_SIGNING_SECRET=" + p.secret,
-		"SLACK_API_URL=" + fake.APIURL(), "SAFELOAD_LOG_LEVEL=warning"}
+		"SLACK_API_URL=" + fake.APIURL(), "SAFELOAD_LOG_LEVEL=warning", "SAFELOAD_METRICS_TEAMS=true"}
+	p.cmd.Env = append(p.cmd.Env, coverEnv(t)...)
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -63,7 +66,7 @@ func startServeProcess(t *testing.T, db string) *serveProcess {
 // it (the action is then acknowledged to the person).
 func (p *serveProcess) command(user, command, text string) (string, bool) {
 	body := fakeslack.Form(map[string]string{"team_id": "T1", "channel_id": "CLIFE", "user_id": user, "user_name": strings.ToLower(user),
-		"command": "/" + command, "text": text, "response_url": p.fake.ResponseURL(), "trigger_id": "1.1"})
+		"command": "/" + command, "text": text, "response_url": p.fake.ResponseURL(), "trigger_id": fmt.Sprintf("%d.life", p.seq.Add(1))})
 	code, b, err := fakeslack.Post(p.url+"/slack/commands", body, fakeslack.SignedHeaders(p.secret, time.Now(), body))
 	if err != nil || code != http.StatusOK {
 		return "", false

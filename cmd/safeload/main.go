@@ -13,12 +13,16 @@ import (
 	_ "time/tzdata" // a static binary in a minimal image has no zoneinfo: Europe/London must still load
 )
 
-// Exit codes of DESIGN §4.
+// Exit codes: 0 success, 1 anything else, 2 bad usage or configuration
+// (the message names the setting).
 const (
 	exitOK     = 0
 	exitFailed = 1
 	exitUsage  = 2
 )
+
+// version is stamped at build time: -ldflags "-X main.version=0.1.0".
+var version = "dev"
 
 // cli carries what every sub-command needs from the process, so tests can
 // run main in-process with their own environment and output.
@@ -32,7 +36,7 @@ type cli struct {
 	ready func(addr string)
 }
 
-// commands is the whole command line of DESIGN §4.
+// commands is the whole command line.
 var commands = []struct {
 	name, usage, summary string
 	run                  func(c *cli, args []string) int
@@ -40,7 +44,9 @@ var commands = []struct {
 	{"demo", "safeload demo", "play a whole allocation meeting in a temporary store", (*cli).runDemo},
 	{"console", "safeload console [--db FILE] [--as ID]", "type slash commands as one person", (*cli).runConsole},
 	{"serve", "safeload serve", "run the bot: HTTP endpoints, Slack/Discord, scheduler, delivery", (*cli).runServe},
-	{"digest", "safeload digest [--team ID] [--dry-run]", "build and post (or print) the weekly digest now", (*cli).runDigest},
+	{"digest", "safeload digest [--team ID] [--dry-run [--charts DIR]]", "build and post (or print) the weekly digest now", (*cli).runDigest},
+	{"report", "safeload report [--from] [--to] [--team ID] --out FILE", "write the quarterly report (HTML, or PDF with Chromium)", (*cli).runReport},
+	{"audit", "safeload audit [--from] [--to] [--team ID] [--format csv|json]", "the audit log, one row per action", (*cli).runAudit},
 	{"import", "safeload import FILE", "load teams, people and cases from a YAML or JSON file", (*cli).runImport},
 	{"export", "safeload export [--format csv|json]", "export every team's workload for the quarterly review", (*cli).runExport},
 	{"backup", "safeload backup FILE", "write a consistent copy of the store, also while serve runs", (*cli).runBackup},
@@ -48,6 +54,7 @@ var commands = []struct {
 	{"discord", "safeload discord register [--guild ID]", "register the Discord slash commands", (*cli).runDiscord},
 	{"slack", "safeload slack manifest [--url URL] [--socket]", "print the Slack app manifest", (*cli).runSlack},
 	{"teams", "safeload teams manifest --url URL > safeload-teams.zip", "write the Microsoft Teams app package", (*cli).runTeams},
+	{"version", "safeload version", "print the version", func(c *cli, _ []string) int { fmt.Fprintln(c.stdout, version); return exitOK }},
 }
 
 func main() {

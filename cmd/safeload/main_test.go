@@ -30,6 +30,7 @@ func safeload(t *testing.T, stdin string, env []string, args ...string) (stdout,
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Env = append([]string{"SAFELOAD_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Env = append(cmd.Env, coverEnv(t)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -130,4 +131,17 @@ func TestUnknownCommandExits2(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
+}
+
+// coverEnv gives a subprocess built with -cover somewhere to write its
+// counters; without it the child warns on stderr and breaks tests that read
+// stderr line by line.
+func coverEnv(t *testing.T) []string {
+	if d := os.Getenv("GOCOVERDIR"); d != "" {
+		return []string{"GOCOVERDIR=" + d}
+	}
+	if testing.CoverMode() != "" {
+		return []string{"GOCOVERDIR=" + t.TempDir()}
+	}
+	return nil
 }

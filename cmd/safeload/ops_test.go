@@ -19,8 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
-	"github.com/safeload/safeload/internal/domain"
-	"github.com/safeload/safeload/internal/store"
+	"github.com/safeload/safeload/internal/delivery"
 )
 
 func TestBadConfigurationExits2NamingTheSetting(t *testing.T) {
@@ -42,6 +41,7 @@ func TestBadConfigurationExits2NamingTheSetting(t *testing.T) {
 		{[]string{"DISCORD_BOT_TOKEN=abc"}, "DISCORD_PUBLIC_KEY"},
 		{[]string{"SAFELOAD_ADMINS=U1"}, "SAFELOAD_ADMINS"},
 		{[]string{"SAFELOAD_LOG_FORMAT=xml"}, "SAFELOAD_LOG_FORMAT"},
+		{[]string{"SAFELOAD_METRICS_TEAMS=maybe"}, "SAFELOAD_METRICS_TEAMS"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			env := append([]string{"SAFELOAD_DB=" + filepath.Join(dir, "x.db"), "SAFELOAD_ADDR=127.0.0.1:0"}, tc.env...)
@@ -203,17 +203,7 @@ func keys[V any](m map[string]V) []string {
 func TestBackupWhileServeRunsAndCheck(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "live.db")
-	// Put something in the store first.
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Update(func(tx domain.Tx) error {
-		return tx.PutTeam(&domain.Team{ID: "north", Name: "North", Channel: "console:#north"})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	seedStore(t, db) // something in the store first
 
 	s := startServe(t, map[string]string{"SAFELOAD_DB": db, "SAFELOAD_ADDR": "127.0.0.1:0"})
 	_ = s
@@ -293,7 +283,7 @@ func TestHealthzIs503WhenAPlatformIsDown(t *testing.T) {
 	}
 	defer a.Close()
 	up := true
-	h := a.healthz([]*platform{{name: "slack", connected: func() bool { return up }}})
+	h := a.healthz([]*platform{{name: "slack", connected: func() bool { return up }}}, &delivery.Loop{Store: a.store})
 	for _, tc := range []struct {
 		up   bool
 		want int

@@ -19,6 +19,15 @@ type Sender interface {
 	Send(ctx context.Context, dest string, msg domain.Message) error
 }
 
+// PartSender is a Sender that may post one message as several platform
+// messages. It starts after the first skip parts and calls posted with the
+// count of parts posted so far after each one; when posted fails, it stops
+// with that error. The Loop records that count in the store, so neither a
+// retry nor a restart posts a part twice.
+type PartSender interface {
+	SendParts(ctx context.Context, dest string, msg domain.Message, skip int, posted func(n int) error) error
+}
+
 // RetryAfterError asks for the next try no sooner than After (a 429 with
 // Retry-After / retry_after).
 type RetryAfterError struct {

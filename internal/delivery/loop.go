@@ -31,8 +31,12 @@ type Loop struct {
 	Interval time.Duration
 	// Backoff is the wait after the n-th failed attempt (default 2^n s, at most 10 min).
 	Backoff func(attempt int) time.Duration
-	// Admins are told privately when an item fails for good.
+	// Admins are told privately when an item fails for good. It is asked
+	// before the transaction that records the failure, never inside it.
 	Admins func() []domain.PersonID
+	// MaxWait caps the wait a platform may ask for (Retry-After), so one
+	// rate limit cannot hold a person's messages for a day (default 10 min).
+	MaxWait time.Duration
 	// Notice renders that message (from the prompts).
 	Notice func(it *domain.OutboxItem, err error) domain.Message
 	// Observe, when set, is told each outcome: "sent", "retry", "failed".
@@ -40,6 +44,15 @@ type Loop struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+
+	mu sync.Mutex
+	// blocked is when each destination may be tried again: a later message
+	// must not overtake an earlier one that waits. It is filled from the
+	// whole outbox on the first pass, then kept as items are rescheduled,
+	// so later passes read only the items due.
+	blocked map[string]time.Time
+	// failStreak counts the attempts in a row that failed, for /healthz.
+	failStreak int
 }
 
 func (l *Loop) init() {
@@ -100,28 +113,54 @@ func (l *Loop) backoff(attempt int) time.Duration {
 	return min(d, 10*time.Minute)
 }
 
+// dueLister is a store transaction that reads only the outbox items due
+// (store.Tx does, from an index).
+type dueLister interface {
+	OutboxDue(now time.Time, limit int) ([]*domain.OutboxItem, error)
+}
+
 // RunOnce makes one pass over the items due now and returns how many were
 // delivered.
 func (l *Loop) RunOnce(ctx context.Context) (int, error) {
+	now := l.now()
+	l.mu.Lock()
+	first := l.blocked == nil
+	l.mu.Unlock()
 	var items []*domain.OutboxItem
 	if err := l.Store.View(func(tx domain.Tx) error {
 		var err error
-		items, err = tx.Outbox(0)
+		if d, ok := tx.(dueLister); ok && !first {
+			items, err = d.OutboxDue(now, 0)
+		} else {
+			items, err = tx.Outbox(0)
+		}
 		return err
 	}); err != nil {
 		return 0, err
 	}
+	l.mu.Lock()
+	if l.blocked == nil {
+		l.blocked = map[string]time.Time{}
+	}
+	for dest, until := range l.blocked {
+		if !until.After(now) {
+			delete(l.blocked, dest)
+		}
+	}
+	l.mu.Unlock()
 	sent := 0
-	blocked := map[string]bool{} // keep each destination's messages in order
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return sent, nil
 		}
-		if blocked[it.Dest] {
-			continue
+		l.mu.Lock()
+		_, waits := l.blocked[it.Dest]
+		if !waits && it.NextTry.After(now) {
+			l.blocked[it.Dest] = it.NextTry
+			waits = true
 		}
-		if it.NextTry.After(l.now()) {
-			blocked[it.Dest] = true
+		l.mu.Unlock()
+		if waits {
 			continue
 		}
 		platform := domain.ChannelID(it.Dest).Platform()
@@ -130,27 +169,66 @@ func (l *Loop) RunOnce(ctx context.Context) (int, error) {
 			s = l.Fallback
 		}
 		if s == nil {
-			blocked[it.Dest] = true // no sender configured yet: keep it for later
+			l.block(it.Dest, now.Add(time.Minute)) // no sender configured yet: keep it for later
 			continue
 		}
-		err := s.Send(ctx, it.Dest, it.Message)
+		err := l.send(ctx, s, it)
 		if ctx.Err() != nil && err != nil {
 			return sent, nil // shutting down: leave it for the next start
 		}
-		if err := l.record(it, err, platform); err != nil {
-			return sent, err
+		next, err2 := l.record(it, err, platform)
+		if err2 != nil {
+			return sent, err2
 		}
 		if err == nil {
 			sent++
 		} else {
-			blocked[it.Dest] = true
+			l.block(it.Dest, next)
 		}
 	}
 	return sent, nil
 }
 
-func (l *Loop) record(it *domain.OutboxItem, sendErr error, platform string) error {
+func (l *Loop) block(dest string, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until.After(l.blocked[dest]) {
+		l.blocked[dest] = until
+	}
+}
+
+// send delivers one item; a split message's progress is stored after each
+// part, in the item itself.
+func (l *Loop) send(ctx context.Context, s Sender, it *domain.OutboxItem) error {
+	ps, ok := s.(PartSender)
+	if !ok {
+		return s.Send(ctx, it.Dest, it.Message)
+	}
+	return ps.SendParts(ctx, it.Dest, it.Message, it.PartsSent, func(n int) error {
+		if n <= it.PartsSent {
+			return nil
+		}
+		return l.Store.Update(func(tx domain.Tx) error {
+			cur, err := tx.OutboxItem(it.ID)
+			if err != nil {
+				return err
+			}
+			cur.PartsSent = n
+			it.PartsSent = n
+			return tx.PutOutboxItem(cur)
+		})
+	})
+}
+
+// record stores the outcome of one attempt and returns when the item is
+// next due (zero once delivered or failed for good).
+func (l *Loop) record(it *domain.OutboxItem, sendErr error, platform string) (time.Time, error) {
 	outcome := "sent"
+	var admins []domain.PersonID
+	if sendErr != nil && IsPermanent(sendErr) && it.Kind != KindAdminNotice && l.Admins != nil {
+		admins = l.Admins()
+	}
+	var next time.Time
 	err := l.Store.Update(func(tx domain.Tx) error {
 		if sendErr == nil {
 			return tx.DeleteOutboxItem(it.ID)
@@ -167,19 +245,21 @@ func (l *Loop) record(it *domain.OutboxItem, sendErr error, platform string) err
 			if err := tx.PutOutboxItem(cur); err != nil {
 				return err
 			}
-			return l.tellAdmins(tx, cur, sendErr)
+			return l.tellAdmins(tx, admins, cur, sendErr)
 		}
 		outcome = "retry"
 		wait, ok := RetryAfter(sendErr)
 		if !ok {
 			wait = l.backoff(cur.Attempts)
 		}
-		cur.NextTry = tx.Now().Add(wait)
+		cur.NextTry = tx.Now().Add(min(wait, l.maxWait()))
+		next = cur.NextTry
 		return tx.PutOutboxItem(cur)
 	})
 	if err != nil {
-		return err
+		return next, err
 	}
+	l.note(sendErr == nil)
 	entry := l.log().WithFields(logrus.Fields{"outbox_id": it.ID, "dest": it.Dest, "kind": it.Kind, "outcome": outcome})
 	switch outcome {
 	case "retry":
@@ -192,14 +272,39 @@ func (l *Loop) record(it *domain.OutboxItem, sendErr error, platform string) err
 	if l.Observe != nil {
 		l.Observe(platform, outcome)
 	}
-	return nil
+	return next, nil
 }
 
-func (l *Loop) tellAdmins(tx domain.Tx, it *domain.OutboxItem, err error) error {
-	if it.Kind == KindAdminNotice || l.Admins == nil || l.Notice == nil {
+func (l *Loop) maxWait() time.Duration {
+	if l.MaxWait > 0 {
+		return l.MaxWait
+	}
+	return 10 * time.Minute
+}
+
+func (l *Loop) note(ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ok {
+		l.failStreak = 0
+		return
+	}
+	l.failStreak++
+}
+
+// Failing reports how many attempts in a row have failed since the last
+// delivery, for /healthz: every delivery failing is an outage of its own.
+func (l *Loop) Failing() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failStreak
+}
+
+func (l *Loop) tellAdmins(tx domain.Tx, admins []domain.PersonID, it *domain.OutboxItem, err error) error {
+	if it.Kind == KindAdminNotice || l.Notice == nil {
 		return nil
 	}
-	for _, a := range l.Admins() {
+	for _, a := range admins {
 		if string(a) == it.Dest {
 			continue
 		}

@@ -136,6 +136,7 @@ func (b *Builder) TeamMessages(r *Report) []domain.Message {
 		m.RAG = domain.Red
 	}
 	m.Footer = b.say("digest.footer", "R", r)
+	b.attachTeamChart(&m, r)
 	return []domain.Message{m}
 }
 
@@ -287,6 +288,7 @@ func (b *Builder) AcrossMessages(sm domain.PersonID, reports []*Report, now time
 	}
 	m.Sections = append(m.Sections, b.teamLifeAcross(reports)...)
 	m.Footer = b.say("digest.sm.footer", "Now", now)
+	b.attachTrendChart(&m, sm, reports, now)
 	return []domain.Message{m}
 }
 
@@ -322,6 +324,9 @@ func Text(m domain.Message) string {
 	}
 	if m.Footer != "" {
 		fmt.Fprintf(&b, "\n%s\n", m.Footer)
+	}
+	if m.Image != nil {
+		fmt.Fprintf(&b, "\n[%s] %s\n", m.Image.Name, m.Image.Alt)
 	}
 	return b.String()
 }

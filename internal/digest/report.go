@@ -23,6 +23,9 @@ type Report struct {
 	// Prev is last week's snapshot (the latest before this week), nil when
 	// there is none yet.
 	Prev *Snapshot
+	// History is the team's snapshots of the last TrendWeeks weeks up to
+	// this one, oldest first (for the service manager's chart).
+	History []*Snapshot
 
 	People       []Person
 	Waiting      []Waiting
@@ -153,6 +156,9 @@ func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Me
 	r := &Report{Team: team, Now: now, Week: domain.WeekStart(now, b.Loc)}
 	r.S = b.Policy.Summarise(members, cases, day)
 	if r.Prev, err = PreviousSnapshot(tx, team.ID, domain.DateOf(r.Week)); err != nil {
+		return nil, err
+	}
+	if r.History, err = RecentSnapshots(tx, team.ID, domain.DateOf(r.Week), TrendWeeks); err != nil {
 		return nil, err
 	}
 	for _, w := range r.S.Workloads {

@@ -40,6 +40,10 @@ type MemberSnapshot struct {
 	Percent  float64         `json:"percent"`
 	Cases    int             `json:"cases"`
 	RAG      domain.RAG      `json:"rag"`
+	// Role and FTE are kept from this change on (older snapshots lack
+	// them): the quarterly report tells ASYEs' protected caseloads apart.
+	Role domain.Role `json:"role,omitempty"`
+	FTE  float64     `json:"fte,omitempty"`
 }
 
 // Over reports whether the member was at or over percent: any load with no
@@ -92,7 +96,7 @@ func snapshotOf(team string, week domain.Date, now time.Time, s domain.TeamSumma
 		AverageCases: s.AverageCases, AveragePoints: s.AveragePoints, Queued: s.Queued}
 	for _, w := range s.Workloads {
 		snap.Members = append(snap.Members, MemberSnapshot{Person: w.Person, Name: w.Name, Load: w.Load,
-			Capacity: w.Capacity, Percent: w.Percent, Cases: w.Cases, RAG: w.RAG})
+			Capacity: w.Capacity, Percent: w.Percent, Cases: w.Cases, RAG: w.RAG, Role: w.Role, FTE: w.FTE})
 	}
 	return snap
 }

@@ -53,3 +53,12 @@ func ErrorMessage(err error) string {
 	}
 	return "Something went wrong on our side. Nothing was changed; please try again, and tell your admin if it keeps happening."
 }
+
+// PanicError is a panic caught while handling one request: it is answered
+// as an internal error, logged with its stack, and counted.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }

@@ -55,6 +55,8 @@ type Message struct {
 	Replace bool `json:"replace,omitempty"`
 	// Footer is a short line of context under the message.
 	Footer string `json:"footer,omitempty"`
+	// Image is a picture that goes with the message (a digest's chart).
+	Image *Image `json:"image,omitempty"`
 }
 
 // Section is a titled group of lines within a message (e.g. "Queue").
@@ -104,6 +106,9 @@ type OutboxItem struct {
 	LastError string    `json:"last_error,omitempty"`
 	// Failed is set when delivery gave up for good (e.g. channel not found).
 	Failed bool `json:"failed,omitempty"`
+	// PartsSent counts the platform messages of a split message already
+	// posted, so a retry (or a restart) carries on after them.
+	PartsSent int `json:"parts_sent,omitempty"`
 }
 
 // Mention is the platform-neutral way to name a person in message text:

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Policy holds every number of DESIGN §2. The zero value is not usable; start
+// Policy holds every number of the workload rules. The zero value is not usable; start
 // from DefaultPolicy and let a team's policy file replace what it names.
 type Policy struct {
 	// BenchmarkPoints is a full-time worker's whole week; StablePoints of it
@@ -95,6 +95,13 @@ type Policy struct {
 	// of them, so that ForTeam finds a team's own from any of them.
 	Name  string             `yaml:"-" json:"name"`
 	Named map[string]*Policy `yaml:"-" json:"-"`
+
+	// RetryAfterMaxMinutes caps the wait a chat platform may ask for before
+	// a message is tried again (a 429's Retry-After); OutboxStaleMinutes is
+	// the age of the oldest undelivered message at which /healthz reports
+	// delivery as degraded.
+	RetryAfterMaxMinutes int `yaml:"retry_after_max_minutes" json:"retry_after_max_minutes"`
+	OutboxStaleMinutes   int `yaml:"outbox_stale_minutes" json:"outbox_stale_minutes"`
 }
 
 // ASYEStep is an ASYE's share of the points capacity from a month of the
@@ -124,7 +131,7 @@ type CountBands struct {
 	AmberMax float64 `yaml:"amber_max" json:"amber_max"`
 }
 
-// DefaultPolicy is DESIGN §2 exactly.
+// DefaultPolicy is the built-in policy: the defaults of the workload rules.
 func DefaultPolicy() Policy {
 	return Policy{
 		BenchmarkPoints: 100,
@@ -173,6 +180,8 @@ func DefaultPolicy() Policy {
 		TeamHighRiskWaiting:     3,
 		DeclineSkipDays:         14,
 		BankHolidays:            EnglandBankHolidays(),
+		RetryAfterMaxMinutes:    10,
+		OutboxStaleMinutes:      30,
 	}
 }
 
@@ -180,70 +189,92 @@ func DefaultPolicy() Policy {
 // worker has for cases (85 by default).
 func (p *Policy) CasePoints() float64 { return p.BenchmarkPoints - p.StablePoints }
 
+// The ranges a policy's numbers must fall in: far beyond any sensible
+// setting, and small enough that no figure worked out from them overflows
+// or loses its meaning (a benchmark of 1e308 made every capacity +Inf).
+const (
+	maxPoints      = 1000.0
+	maxPercent     = 1000.0
+	maxCases       = 1000
+	maxWeeks       = 104
+	maxWorkingDays = 60
+)
+
+// in is lo ≤ x ≤ hi, false for NaN.
+func in(x, lo, hi float64) bool { return x >= lo && x <= hi }
+
 // Validate names the first field that makes no sense, as "field: why".
 func (p *Policy) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return Errorf(EINVALID, "policy field %s: %s", field, fmt.Sprintf(format, args...))
 	}
 	switch {
-	case p.BenchmarkPoints <= 0:
-		return bad("benchmark_points", "must be more than 0")
-	case p.StablePoints < 0 || p.StablePoints >= p.BenchmarkPoints:
+	case !in(p.BenchmarkPoints, 0, maxPoints) || p.BenchmarkPoints == 0:
+		return bad("benchmark_points", "must be more than 0 and at most %g", maxPoints)
+	case !in(p.StablePoints, 0, maxPoints) || p.StablePoints >= p.BenchmarkPoints:
 		return bad("stable_points", "must be at least 0 and less than benchmark_points")
 	case len(p.CaseTypes) == 0:
 		return bad("case_types", "must list at least one case type")
-	case p.ChildPoints < 0:
-		return bad("child_points", "must not be negative")
-	case p.MaxChildPoints < 0:
-		return bad("max_child_points", "must not be negative")
-	case p.ASYECapacity <= 0 || p.ASYECapacity > 1:
+	case !in(p.ChildPoints, 0, maxPoints):
+		return bad("child_points", "must be from 0 to %g", maxPoints)
+	case !in(p.MaxChildPoints, 0, maxPoints):
+		return bad("max_child_points", "must be from 0 to %g", maxPoints)
+	case !in(p.ASYECapacity, 0, 1) || p.ASYECapacity == 0:
 		return bad("asye_capacity", "must be more than 0 and at most 1")
-	case p.ASYECountFactor <= 0 || p.ASYECountFactor > 1:
+	case !in(p.ASYECountFactor, 0, 1) || p.ASYECountFactor == 0:
 		return bad("asye_count_factor", "must be more than 0 and at most 1")
-	case p.LoadBands.GreenRoomBelow <= 0 || p.LoadBands.GreenRoomBelow > p.LoadBands.AmberFrom:
+	case !in(p.LoadBands.GreenRoomBelow, 0, maxPercent) || p.LoadBands.GreenRoomBelow == 0 || p.LoadBands.GreenRoomBelow > p.LoadBands.AmberFrom:
 		return bad("load_bands.green_room_below", "must be more than 0 and at most amber_from")
 	case p.LoadBands.AmberFrom > p.LoadBands.RedFrom:
 		return bad("load_bands.amber_from", "must be at most red_from")
-	case p.CountBands.GreenMax <= 0 || p.CountBands.GreenMax > p.CountBands.AmberMax:
+	case !in(p.LoadBands.RedFrom, 0, maxPercent):
+		return bad("load_bands.red_from", "must be at most %g", maxPercent)
+	case !in(p.CountBands.GreenMax, 0, maxCases) || p.CountBands.GreenMax == 0 || p.CountBands.GreenMax > p.CountBands.AmberMax:
 		return bad("count_bands.green_max", "must be more than 0 and at most amber_max")
-	case p.OverrideAt <= 0:
-		return bad("override_at", "must be more than 0")
-	case p.ReviewWeeks <= 0:
-		return bad("review_weeks", "must be at least 1")
-	case p.LongOverPercent <= 0:
-		return bad("long_over_percent", "must be more than 0")
-	case p.LongOverWeeks <= 0:
-		return bad("long_over_weeks", "must be at least 1")
-	case p.AckWorkingDays <= 0:
-		return bad("ack_working_days", "must be at least 1")
-	case p.EscalateWorkingDays <= 0:
-		return bad("escalate_working_days", "must be at least 1")
-	case p.HighRiskWaitWorkingDays <= 0:
-		return bad("high_risk_wait_working_days", "must be at least 1")
-	case p.ProposalWorkingDays <= 0:
-		return bad("proposal_working_days", "must be at least 1")
+	case !in(p.CountBands.AmberMax, 0, maxCases):
+		return bad("count_bands.amber_max", "must be at most %d", maxCases)
+	case !in(p.OverrideAt, 0, maxPercent) || p.OverrideAt == 0:
+		return bad("override_at", "must be more than 0 and at most %g", maxPercent)
+	case p.ReviewWeeks <= 0 || p.ReviewWeeks > maxWeeks:
+		return bad("review_weeks", "must be from 1 to %d", maxWeeks)
+	case !in(p.LongOverPercent, 0, maxPercent) || p.LongOverPercent == 0:
+		return bad("long_over_percent", "must be more than 0 and at most %g", maxPercent)
+	case p.LongOverWeeks <= 0 || p.LongOverWeeks > maxWeeks:
+		return bad("long_over_weeks", "must be from 1 to %d", maxWeeks)
+	case p.AckWorkingDays <= 0 || p.AckWorkingDays > maxWorkingDays:
+		return bad("ack_working_days", "must be from 1 to %d", maxWorkingDays)
+	case p.EscalateWorkingDays <= 0 || p.EscalateWorkingDays > maxWorkingDays:
+		return bad("escalate_working_days", "must be from 1 to %d", maxWorkingDays)
+	case p.HighRiskWaitWorkingDays <= 0 || p.HighRiskWaitWorkingDays > maxWorkingDays:
+		return bad("high_risk_wait_working_days", "must be from 1 to %d", maxWorkingDays)
+	case p.ProposalWorkingDays <= 0 || p.ProposalWorkingDays > maxWorkingDays:
+		return bad("proposal_working_days", "must be from 1 to %d", maxWorkingDays)
+	case p.MaxReviewWeeks <= 0 || p.MaxReviewWeeks > maxWeeks:
+		return bad("max_review_weeks", "must be from 1 to %d", maxWeeks)
 	case p.ASYEMonths <= 0 || p.ASYEMonths > 36:
 		return bad("asye_months", "must be from 1 to 36")
-	case p.CaseloadReviewWeeks <= 0:
-		return bad("caseload_review_weeks", "must be at least 1")
-	case p.ASYEWeeklyWeeks < 0:
-		return bad("asye_weekly_weeks", "must not be negative")
-	case p.ASYEFortnightlyMonths < 0:
-		return bad("asye_fortnightly_months", "must not be negative")
-	case p.VacancyAlertPercent <= 0 || p.VacancyAlertPercent > 100:
+	case p.CaseloadReviewWeeks <= 0 || p.CaseloadReviewWeeks > maxWeeks:
+		return bad("caseload_review_weeks", "must be from 1 to %d", maxWeeks)
+	case p.ASYEWeeklyWeeks < 0 || p.ASYEWeeklyWeeks > maxWeeks:
+		return bad("asye_weekly_weeks", "must be from 0 to %d", maxWeeks)
+	case p.ASYEFortnightlyMonths < 0 || p.ASYEFortnightlyMonths > 36:
+		return bad("asye_fortnightly_months", "must be from 0 to 36")
+	case !in(p.VacancyAlertPercent, 0, 100) || p.VacancyAlertPercent == 0:
 		return bad("vacancy_alert_percent", "must be more than 0 and at most 100")
-	case p.MaxReviewWeeks <= 0:
-		return bad("max_review_weeks", "must be at least 1")
 	case p.ReviewWeeks > p.MaxReviewWeeks:
 		return bad("review_weeks", "must be at most max_review_weeks (%d)", p.MaxReviewWeeks)
-	case p.PlanWorkingDays <= 0:
-		return bad("plan_working_days", "must be at least 1")
-	case p.TeamOverPercent <= 0:
-		return bad("team_over_percent", "must be more than 0")
-	case p.TeamHighRiskWaiting < 0:
-		return bad("team_high_risk_waiting", "must not be negative")
-	case p.DeclineSkipDays < 0:
-		return bad("decline_skip_days", "must not be negative")
+	case p.PlanWorkingDays <= 0 || p.PlanWorkingDays > maxWorkingDays:
+		return bad("plan_working_days", "must be from 1 to %d", maxWorkingDays)
+	case !in(p.TeamOverPercent, 0, maxPercent) || p.TeamOverPercent == 0:
+		return bad("team_over_percent", "must be more than 0 and at most %g", maxPercent)
+	case p.TeamHighRiskWaiting < 0 || p.TeamHighRiskWaiting > maxCases:
+		return bad("team_high_risk_waiting", "must be from 0 to %d", maxCases)
+	case p.DeclineSkipDays < 0 || p.DeclineSkipDays > 366:
+		return bad("decline_skip_days", "must be from 0 to 366")
+	case p.RetryAfterMaxMinutes < 1 || p.RetryAfterMaxMinutes > 24*60:
+		return bad("retry_after_max_minutes", "must be from 1 to 1440 (a day)")
+	case p.OutboxStaleMinutes < 1 || p.OutboxStaleMinutes > 7*24*60:
+		return bad("outbox_stale_minutes", "must be from 1 to 10080 (a week)")
 	}
 	for i, st := range p.ASYESteps {
 		switch {
@@ -259,16 +290,16 @@ func (p *Policy) Validate() error {
 		if !validWord(name) {
 			return bad("case_types."+name, "a case type is one word of lower-case letters, digits and _")
 		}
-		if t := p.CaseTypes[name]; t.Points <= 0 {
-			return bad("case_types."+name+".points", "must be more than 0")
+		if t := p.CaseTypes[name]; !in(t.Points, 0, maxPoints) || t.Points == 0 {
+			return bad("case_types."+name+".points", "must be more than 0 and at most %g", maxPoints)
 		}
 	}
 	for _, name := range sortedKeys(p.Factors) {
 		if !validWord(name) || name == "children" {
 			return bad("factors."+name, "a factor is one word of lower-case letters, digits and _ (and not \"children\")")
 		}
-		if p.Factors[name] < 0 {
-			return bad("factors."+name, "must not be negative")
+		if !in(p.Factors[name], 0, maxPoints) {
+			return bad("factors."+name, "must be from 0 to %g", maxPoints)
 		}
 		if _, clash := p.CaseTypes[name]; clash {
 			return bad("factors."+name, "is also a case type; names must differ")

@@ -2,7 +2,7 @@ package domain
 
 import "strings"
 
-// Role is what a person may do in one team (DESIGN §1).
+// Role is what a person may do in one team.
 type Role string
 
 const (

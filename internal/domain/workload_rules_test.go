@@ -1,6 +1,6 @@
 package domain_test
 
-// These tests hold the rules of DESIGN §2 at their edges. Every expected
+// These tests hold the workload rules at their edges. Every expected
 // figure is worked out by hand from the Definitions there, never by calling
 // the code under test.
 

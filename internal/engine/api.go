@@ -32,6 +32,10 @@ type Request struct {
 	Action string
 	// InteractionID identifies the platform request, for logs.
 	InteractionID string
+	// Direct is true when Channel is a direct message with the bot: only
+	// there does a command outside a team channel mean the caller's team,
+	// and only for answers the caller alone sees.
+	Direct bool
 }
 
 // Response is what the caller's platform should show at once.
@@ -49,6 +53,9 @@ type Response struct {
 	Err error
 	// Team is the team the request was about, when known (for logs).
 	Team string
+	// Panicked is true when handling the request panicked (Err has the
+	// stack); the caller got a private internal-error answer.
+	Panicked bool
 }
 
 // Handler is what every adapter calls. *Engine implements it.

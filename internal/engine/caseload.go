@@ -67,6 +67,11 @@ func (r *run) addMember() error {
 		}
 	} else if err := r.requireManager("add"); err != nil {
 		return err
+	} else if r.holdsAdminRole(r.c.person) {
+		// A manager must not be able to take away rights only an admin grants.
+		if err := r.requireAdmin("change_admin"); err != nil {
+			return err
+		}
 	}
 	if r.c.fteSet && !role.CarriesCases() {
 		return &usageError{usage: r.c.usage, reason: r.say("error.fte_no_cases", "Role", role.Label())}
@@ -142,6 +147,16 @@ func (r *run) addMember() error {
 	r.toChannel(domain.Message{Text: r.say("add.done", "Name", m.Name, "Person", m.Person, "Role", role.Label(),
 		"FTE", m.FTE, "Carries", role.CarriesCases(), "W", w, "Team", r.team.Name, "Updated", before != "")})
 	return nil
+}
+
+// holdsAdminRole: p is an admin (anywhere, or bootstrap) or this team's
+// service manager, roles only an admin may give or take.
+func (r *run) holdsAdminRole(p domain.PersonID) bool {
+	if r.isAdmin(p) || (r.team.ServiceManager != "" && r.team.ServiceManager == p) {
+		return true
+	}
+	m := r.member(p)
+	return m != nil && (m.Role == domain.RoleAdmin || m.Role == domain.RoleServiceManager)
 }
 
 func (r *run) heldCount(p domain.PersonID) (int, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,8 +113,18 @@ func data(kv ...any) map[string]any {
 
 // Handle runs one request. Parsing happens before any store access, so a
 // malformed command cannot change anything; a refusal rolls its
-// transaction back, so it cannot either.
-func (e *Engine) Handle(ctx context.Context, req Request) Response {
+// transaction back, so it cannot either. A panic while handling it is
+// caught here, the one place every adapter's request passes: the caller
+// gets a private internal-error answer and the Response says it panicked.
+func (e *Engine) Handle(ctx context.Context, req Request) (resp Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp = e.refusal(req, resp.Name, &domain.PanicError{Value: p, Stack: debug.Stack()}, resp.Team)
+		}
+	}()
+	if domain.NameProblem(req.CallerName) != "" {
+		req.CallerName = "" // a display name no import would take is not kept
+	}
 	var c *cmd
 	var err error
 	if req.Action != "" {
@@ -133,6 +144,9 @@ func (e *Engine) Handle(ctx context.Context, req Request) Response {
 	switch g, grouped := e.store.(grouper); {
 	case c.readOnly():
 		err = e.store.View(fn)
+	case e.refusedOnRead(fn, &err):
+		// Refused before any write: it costs a read, and never rolls back
+		// (and re-runs) the other actions of a shared commit.
 	case grouped:
 		err = g.Group(fn) // concurrent actions share a commit
 	default:
@@ -149,6 +163,25 @@ func (e *Engine) Handle(ctx context.Context, req Request) Response {
 		e.Wake()
 	}
 	return Response{Messages: r.reply, Name: c.name, Team: team}
+}
+
+// refusedOnRead runs a write command in a read transaction first. Most
+// refusals (permissions, unknown cases, bad values) come before the first
+// write, so they show up here; a command that gets as far as writing fails
+// with an internal error in a read transaction and is run for real.
+func (e *Engine) refusedOnRead(fn func(domain.Tx) error, out *error) (refused bool) {
+	defer func() {
+		if recover() != nil {
+			refused = false // run it for real: the write path reports it
+		}
+	}()
+	err := e.store.View(fn)
+	var ue *usageError
+	if errors.As(err, &ue) || (err != nil && domain.ErrorCode(err) != domain.EINTERNAL) {
+		*out = err
+		return true
+	}
+	return false
 }
 
 func (e *Engine) refusal(req Request, name string, err error, team string) Response {
@@ -170,6 +203,8 @@ func (e *Engine) refusal(req Request, name string, err error, team string) Respo
 	if code == domain.EINTERNAL {
 		resp.Err = err
 		resp.Messages[0].Text = e.say("error.internal")
+		var pe *domain.PanicError
+		resp.Panicked = errors.As(err, &pe)
 	}
 	return resp
 }
@@ -210,6 +245,7 @@ type run struct {
 	now      time.Time
 	day      domain.Date
 	team     *domain.Team
+	direct   bool // the team is the caller's, from a DM
 	reply    []domain.Message
 	enqueued bool
 	seen     map[domain.PersonID]*domain.Member // members of team seenIn read, in read-only commands
@@ -238,6 +274,33 @@ func (r *run) exec() error {
 	if err := r.resolveTeam(); err != nil {
 		return err
 	}
+	if err := r.execTeam(); err != nil {
+		return err
+	}
+	if r.direct {
+		for _, m := range r.reply {
+			if m.Audience == domain.ToChannel {
+				// Team data is posted in the team's channel only; a DM
+				// stands for the team for private answers alone.
+				return domain.Errorf(domain.EINVALID, "%s", r.say("error.team_channel_only",
+					"Team", r.team.Name, "Channel", channelMention(r.team.Channel)))
+			}
+		}
+	}
+	return nil
+}
+
+// channelMention is how a chat shows a link to a channel.
+func channelMention(ch domain.ChannelID) string {
+	switch p := ch.Platform(); p {
+	case "slack", "discord":
+		return "<#" + strings.TrimPrefix(string(ch), p+":") + ">"
+	}
+	return ""
+}
+
+// execTeam runs a command of the request's team.
+func (r *run) execTeam() error {
 	switch r.c.name {
 	case "caseload.add":
 		return r.addMember()
@@ -300,8 +363,16 @@ func (r *run) resolveTeam() error {
 	if err != nil {
 		return err
 	}
-	if len(ms) == 1 {
+	if len(ms) == 1 && r.req.Direct {
+		r.direct = true
 		return r.useTeam(ms[0].Team)
+	}
+	if len(ms) == 1 {
+		t, err := r.tx.Team(ms[0].Team)
+		if err != nil {
+			return err
+		}
+		return domain.Errorf(domain.EINVALID, "%s", r.say("error.not_team_channel", "Team", t.Name, "Channel", channelMention(t.Channel)))
 	}
 	return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_team", "Many", len(ms) > 1))
 }

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +11,8 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/enginetest"
 	"github.com/safeload/safeload/internal/store"
-	"github.com/safeload/safeload/prompts"
 )
 
 // start is Monday 23 November 2026, 10:00 in London.
@@ -26,21 +25,10 @@ type fixture struct {
 	eng   *engine.Engine
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	fc := clock.NewFake(start)
-	st, err := store.Open(filepath.Join(t.TempDir(), "safeload.db"), store.Options{Clock: fc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := domain.DefaultPolicy()
-	eng := engine.New(st, &pol, prompts.MustLoad(), loc, []domain.PersonID{"test:admin"})
-	return &fixture{st: st, clock: fc, eng: eng}
+	env := enginetest.New(t, start, "test:admin")
+	return &fixture{st: env.Store, clock: env.Clock, eng: env.Engine}
 }
 
 // Flatten is the text of a message as a person would read it.

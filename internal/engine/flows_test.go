@@ -13,7 +13,7 @@ import (
 
 // team builds North: Meg manages; Alice and Bo practise; Stu is a student.
 // Alice holds C-2 (cp 8) and C-5 (proceedings court 12); Bo holds C-6 (cin 5).
-func team(t *testing.T) *fixture {
+func team(t testing.TB) *fixture {
 	t.Helper()
 	f := newFixture(t)
 	f.must(t, "admin", "caseload", "setup North")
@@ -310,7 +310,7 @@ func FuzzCommand(f *testing.F) {
 		cmd, text, _ := strings.Cut(s, "|")
 		f.Add(cmd, text)
 	}
-	fx := team(&testing.T{})
+	fx := team(f) // the fuzz target's own: its store is closed and removed when the fuzzing ends
 	f.Fuzz(func(t *testing.T, command, text string) {
 		before := fileHash(t, fx)
 		resp := fx.do(t, "meg", command, text)

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/safeload/safeload/internal/domain"
 )
@@ -34,6 +36,14 @@ type cmd struct {
 	tl      teamArgs
 }
 
+// The smallest amounts a command takes: a tenth of an hour (six minutes)
+// and an FTE of 0.01; anything smaller is a typing slip, and NaN or
+// Infinity never gets past the parser.
+const (
+	minHours = 0.1
+	minFTE   = 0.01
+)
+
 // usageError means the command was malformed: show its usage privately.
 type usageError struct {
 	usage  string // prompt name, e.g. "usage.allocate"
@@ -59,8 +69,33 @@ func parseMention(platform, s string) (domain.PersonID, string, bool) {
 	return domain.PersonID(id), m[2], true
 }
 
-// parse reads a slash command's text. It never touches the store.
+// parse reads a slash command's text. It never touches the store. Beside
+// each command's own shape it checks what every command shares: free text
+// within MaxTextLen, names by the one name rule, and people named on the
+// platform the command came from (a mention for another platform could
+// never be delivered).
 func parse(platform, command, text string) (*cmd, error) {
+	if utf8.RuneCountInString(text) > 2*domain.MaxTextLen {
+		return nil, &usageError{usage: "usage.commands", key: "parse.text_long"}
+	}
+	c, err := parseCommand(platform, command, text)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case domain.TextProblem(c.text) == domain.TextLong:
+		return nil, &usageError{usage: c.usage, key: "parse.text_long"}
+	case domain.TextProblem(c.text) != "":
+		return nil, &usageError{usage: c.usage, key: "parse.text_control"}
+	case c.label != "" && domain.NameProblem(c.label) != "":
+		return nil, &usageError{usage: c.usage, key: "parse.name_" + domain.NameProblem(c.label)}
+	case c.person != "" && platform != "" && c.person.Platform() != platform:
+		return nil, &usageError{usage: c.usage, key: "parse.mention_platform"}
+	}
+	return c, nil
+}
+
+func parseCommand(platform, command, text string) (*cmd, error) {
 	words := fields(text)
 	switch strings.ToLower(strings.TrimPrefix(command, "/")) {
 	case "allocate":
@@ -236,10 +271,10 @@ func parseCapacity(platform string, words []string) (*cmd, error) {
 			return nil, bad(hu, "")
 		}
 		h, err := strconv.ParseFloat(strings.TrimSuffix(strings.ToLower(args[0]), "h"), 64)
-		if err != nil || h != h {
+		if err != nil || math.IsNaN(h) {
 			return nil, bad(hu, "parse.hours_number")
 		}
-		if h <= 0 || h > 24 {
+		if !(h >= minHours && h <= 24) {
 			return nil, bad(hu, "parse.hours_range")
 		}
 		c := &cmd{name: "capacity.hours", usage: hu, hours: h}
@@ -298,6 +333,9 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 		if len(name) > 80 {
 			return nil, bad("usage.caseload.setup", "parse.team_name_long")
 		}
+		if p := domain.NameProblem(name); p != "" {
+			return nil, bad("usage.caseload.setup", "parse.name_"+p)
+		}
 		return &cmd{name: "caseload.setup", usage: "usage.caseload.setup", text: name}, nil
 	case "add":
 		const au = "usage.caseload.add"
@@ -322,7 +360,7 @@ func parseCaseload(platform string, words []string) (*cmd, error) {
 			}
 			v, found := strings.CutPrefix(strings.ToLower(a), "fte=")
 			f, err := strconv.ParseFloat(v, 64)
-			if !found || err != nil || f <= 0 || f > 1 || c.fteSet {
+			if !found || err != nil || !(f >= minFTE && f <= 1) || c.fteSet {
 				return nil, bad(au, "parse.fte")
 			}
 			c.fte, c.fteSet = f, true

@@ -13,7 +13,7 @@ import (
 )
 
 // fileHash is the store file's digest: a refused command must not change a byte.
-func fileHash(t *testing.T, f *fixture) [32]byte {
+func fileHash(t testing.TB, f *fixture) [32]byte {
 	t.Helper()
 	b, err := os.ReadFile(f.st.Path())
 	if err != nil {
@@ -24,17 +24,17 @@ func fileHash(t *testing.T, f *fixture) [32]byte {
 
 const north = domain.ChannelID("test:C-NORTH")
 
-func (f *fixture) do(t *testing.T, as, command, text string) engine.Response {
+func (f *fixture) do(t testing.TB, as, command, text string) engine.Response {
 	t.Helper()
 	return f.eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: north, Caller: domain.PersonID("test:" + as), Command: command, Text: text})
 }
 
-func (f *fixture) press(t *testing.T, as, action string) engine.Response {
+func (f *fixture) press(t testing.TB, as, action string) engine.Response {
 	t.Helper()
 	return f.eng.Handle(context.Background(), engine.Request{Platform: "test", Channel: north, Caller: domain.PersonID("test:" + as), Action: action})
 }
 
-func (f *fixture) must(t *testing.T, as, command, text string) engine.Response {
+func (f *fixture) must(t testing.TB, as, command, text string) engine.Response {
 	t.Helper()
 	resp := f.do(t, as, command, text)
 	if resp.Code != "" {

@@ -13,7 +13,7 @@ import (
 	"github.com/safeload/safeload/internal/domain"
 )
 
-// CSVHeader is the first line of the CSV export (DESIGN §4).
+// CSVHeader is the first line of the CSV export (fixed: tools read it).
 var CSVHeader = []string{"team", "member", "name", "role", "fte", "capacity_points", "load_points", "load_percent", "cases", "rag"}
 
 // Row is one member of one team on the export day: the CSV columns, in
@@ -93,7 +93,7 @@ type QueuedCase struct {
 	QueuedSince time.Time         `json:"queued_since,omitzero"`
 }
 
-// Export writes every team's workload on day: format "csv" (DESIGN §4: one
+// Export writes every team's workload on day: format "csv" (one
 // row per member, header CSVHeader) or "json" (the same rows per team, with
 // each team's figures and queue, and totals across teams).
 //

@@ -12,7 +12,7 @@ import (
 )
 
 // knownTeam has one of each kind of member the export must get right. The
-// expected figures below are worked out by hand from DESIGN §2 for
+// expected figures below are worked out by hand from the workload rules for
 // 2026-05-11.
 func knownTeam() []byte {
 	var b strings.Builder

@@ -5,7 +5,7 @@
 //
 // # Import
 //
-// The file is YAML (JSON is accepted, being YAML) in the shape of DESIGN §4.
+// The file is YAML (JSON is accepted, being YAML) in the shape the README shows.
 // It is checked whole before anything is written: every problem is reported
 // as "FILE:LINE: field: message", and a file with any problem changes
 // nothing. A good file is written in one transaction.

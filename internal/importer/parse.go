@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/safeload/safeload/internal/domain"
 )
@@ -256,7 +256,7 @@ var (
 	channelRe = regexp.MustCompile(`^(slack|discord):[A-Za-z0-9._-]{1,64}$|^teams:19:[A-Za-z0-9._-]{1,120}@thread\.[a-z0-9]{1,16}$`)
 )
 
-const maxTeamID, maxName, maxReason = 40, 100, 200
+const maxTeamID, maxReason = 40, 200
 
 func (p *parser) team(n *yaml.Node, path string) *teamIn {
 	t := &teamIn{path: path, node: n}
@@ -299,12 +299,12 @@ func (p *parser) name(f *fields, key, missing string) string {
 	if !ok {
 		return ""
 	}
-	switch {
-	case s == "":
+	switch domain.NameProblem(s) {
+	case domain.TextEmpty:
 		p.bad(f.get(key), f.field(key), "is empty; %s", missing)
-	case len([]rune(s)) > maxName:
-		p.bad(f.get(key), f.field(key), "is longer than %d characters; shorten it", maxName)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+	case domain.TextLong:
+		p.bad(f.get(key), f.field(key), "is longer than %d characters; shorten it", domain.MaxNameLen)
+	case domain.TextControl:
 		p.bad(f.get(key), f.field(key), "must be on one line, with no tabs or control characters")
 	default:
 		return s

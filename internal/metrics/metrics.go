@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sirupsen/logrus"
 
 	"github.com/safeload/safeload/internal/domain"
@@ -22,10 +23,22 @@ type Metrics struct {
 	Latency     *prometheus.HistogramVec
 	Deliveries  *prometheus.CounterVec
 	Escalations *prometheus.CounterVec
+	Panics      prometheus.Counter
 }
 
-// New registers every metric, plus the store's figures read at scrape time.
-func New(st Source) *Metrics {
+// Options tune New.
+type Options struct {
+	// PerTeam labels the RAG counts by team (SAFELOAD_METRICS_TEAMS).
+	PerTeam bool
+}
+
+// New registers every metric, the Go runtime's and the process's, plus the
+// store's figures read at scrape time.
+func New(st Source, opt ...Options) *Metrics {
+	var o Options
+	if len(opt) > 0 {
+		o = opt[0]
+	}
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		Commands: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -41,10 +54,14 @@ func New(st Source) *Metrics {
 		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "safeload_escalations_total", Help: "Escalations and reminders fired, by kind.",
 		}, []string{"kind"}),
+		Panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "safeload_panics_total", Help: "Requests whose handling panicked (answered as an internal error; the stack is in the log).",
+		}),
 	}
-	m.Registry.MustRegister(m.Commands, m.Latency, m.Deliveries, m.Escalations)
+	m.Registry.MustRegister(m.Commands, m.Latency, m.Deliveries, m.Escalations, m.Panics,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if st != nil {
-		m.Registry.MustRegister(&storeCollector{src: st})
+		m.Registry.MustRegister(&storeCollector{src: st, perTeam: o.PerTeam})
 	}
 	return m
 }
@@ -86,6 +103,9 @@ func (h *Handler) Handle(ctx context.Context, req engine.Request) engine.Respons
 	if h.Metrics != nil {
 		h.Metrics.Commands.WithLabelValues(name, outcome).Inc()
 		h.Metrics.Latency.WithLabelValues(req.Platform).Observe(elapsed.Seconds())
+		if resp.Panicked {
+			h.Metrics.Panics.Inc()
+		}
 	}
 	if h.Log != nil {
 		id := req.InteractionID
@@ -99,7 +119,9 @@ func (h *Handler) Handle(ctx context.Context, req engine.Request) engine.Respons
 			"request_id": id, "platform": req.Platform, "team": resp.Team, "user": string(req.Caller),
 			"command": name, "outcome": outcome, "latency_ms": float64(elapsed.Microseconds()) / 1000,
 		})
-		if resp.Code == domain.EINTERNAL {
+		if resp.Panicked {
+			entry.WithError(resp.Err).Error("request panicked")
+		} else if resp.Code == domain.EINTERNAL {
 			entry.WithError(resp.Err).Error("request failed")
 		} else {
 			entry.Info("request")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/safeload/safeload/internal/digest"
 	"github.com/safeload/safeload/internal/domain"
 )
 
@@ -20,13 +21,18 @@ type Source interface {
 var (
 	outboxDepth = prometheus.NewDesc("safeload_outbox_depth", "Messages waiting in the outbox.", nil, nil)
 	outboxAge   = prometheus.NewDesc("safeload_outbox_oldest_age_seconds", "Age of the oldest undelivered message.", nil, nil)
-	members     = prometheus.NewDesc("safeload_members", "Case-carrying members per RAG colour per team.", []string{"team", "rag"}, nil)
+	members     = prometheus.NewDesc("safeload_members", "Case-carrying members per RAG colour.", []string{"rag"}, nil)
+	teamMembers = prometheus.NewDesc("safeload_members", "Case-carrying members per RAG colour per team.", []string{"team", "rag"}, nil)
 )
 
 // storeCollector reads the store at scrape time; the RAG counts walk every
 // case, so they are cached for a minute.
 type storeCollector struct {
 	src Source
+	// perTeam labels the RAG counts by team. /metrics has no
+	// authentication, so team slugs and their figures stay out unless the
+	// operator asks for them (SAFELOAD_METRICS_TEAMS=true).
+	perTeam bool
 
 	mu      sync.Mutex
 	cached  map[string]map[domain.RAG]int
@@ -36,7 +42,14 @@ type storeCollector struct {
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxDepth
 	ch <- outboxAge
-	ch <- members
+	ch <- c.membersDesc()
+}
+
+func (c *storeCollector) membersDesc() *prometheus.Desc {
+	if c.perTeam {
+		return teamMembers
+	}
+	return members
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -53,9 +66,47 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		c.cached, c.cachedT = counts, time.Now()
 	}
-	for team, byRAG := range c.cached {
-		for _, rag := range []domain.RAG{domain.Green, domain.Amber, domain.Red} {
-			ch <- prometheus.MustNewConstMetric(members, prometheus.GaugeValue, float64(byRAG[rag]), team, string(rag))
+	rags := []domain.RAG{domain.Green, domain.Amber, domain.Red}
+	if c.perTeam {
+		for team, byRAG := range c.cached {
+			for _, rag := range rags {
+				ch <- prometheus.MustNewConstMetric(teamMembers, prometheus.GaugeValue, float64(byRAG[rag]), team, string(rag))
+			}
 		}
+		return
 	}
+	for _, rag := range rags {
+		n := 0
+		for _, byRAG := range c.cached {
+			n += byRAG[rag]
+		}
+		ch <- prometheus.MustNewConstMetric(members, prometheus.GaugeValue, float64(n), string(rag))
+	}
+}
+
+// RAGCounts counts each team's case-carrying members by RAG colour today
+// (in loc), from the open cases only: a Source's RAGCounts.
+func RAGCounts(st domain.Store, pol *domain.Policy, loc *time.Location) (map[string]map[domain.RAG]int, error) {
+	out := map[string]map[domain.RAG]int{}
+	err := st.View(func(tx domain.Tx) error {
+		teams, err := tx.Teams()
+		if err != nil {
+			return err
+		}
+		day := domain.DateOf(tx.Now().In(loc))
+		for _, t := range teams {
+			ms, err := tx.Members(t.ID)
+			if err != nil {
+				return err
+			}
+			cs, err := digest.OpenCases(tx, t.ID)
+			if err != nil {
+				return err
+			}
+			sum := pol.ForTeam(t).Summarise(ms, cs, day)
+			out[t.ID] = map[domain.RAG]int{domain.Green: sum.Green, domain.Amber: sum.Amber, domain.Red: sum.Red}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/policyfile"

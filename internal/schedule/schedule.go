@@ -68,6 +68,10 @@ type Scheduler struct {
 	// Interval is the real time between passes (default 1s).
 	Interval time.Duration
 
+	// Observe, when set, is told of each firing once it is committed: the
+	// clock's name ("digest" for a team's digest), for the metrics.
+	Observe func(what string)
+
 	mu       sync.Mutex
 	initOnce sync.Once
 	initErr  error
@@ -321,6 +325,9 @@ func (s *Scheduler) applyClocks(teams []string, now time.Time, admins []domain.P
 	for _, d := range done {
 		if d.f.committed != nil {
 			d.f.committed()
+		}
+		if d.f.what != "snapshot" && s.Observe != nil {
+			s.Observe(d.f.what)
 		}
 		switch d.f.what {
 		case "snapshot":

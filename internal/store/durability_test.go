@@ -22,7 +22,7 @@ import (
 // documentedBuckets is the key layout of keys.go, written out again so that
 // a bucket dropped from topBuckets by mistake fails here.
 var documentedBuckets = []string{"meta", "people", "teams", "channels", "t", "caserefs",
-	"memberships", "proposals", "pending", "concerns", "outbox", "state", "convrefs"}
+	"memberships", "proposals", "pending", "concerns", "outbox", "state", "convrefs", "outboxdue", "outboxlive"}
 
 func reopen(tb testing.TB, db *DB, opt Options) *DB {
 	tb.Helper()
@@ -422,7 +422,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 			defer bad.Close()
 			errs := bad.Check()
 			if len(errs) == 0 {
-				t.Errorf("Check() found nothing wrong in a corrupted copy")
+				t.Fatalf("Check() found nothing wrong in a corrupted copy")
 			}
 			t.Logf("Check() found %d problems, first: %v", len(errs), errs[0])
 		})

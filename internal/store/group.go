@@ -2,7 +2,7 @@ package store
 
 import (
 	"errors"
-	"fmt"
+	"runtime/debug"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -107,7 +107,7 @@ func (db *DB) commitGroup(calls []groupCall) {
 func safely(fn func(domain.Tx) error, tx domain.Tx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic in store transaction: %v", r)
+			err = &domain.PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return fn(tx)

@@ -11,7 +11,7 @@ import (
 	"github.com/safeload/safeload/internal/domain"
 )
 
-// indexHeld (2 → 3) keeps each open case's holder as its value in the
+// indexHeld (3 → 4) keeps each open case's holder as its value in the
 // open-case index, lists the open cases each person holds, the open
 // concerns each raised and the proposals waiting for each, and puts each hours entry's hours in the hours
 // index.
@@ -111,7 +111,7 @@ func (t *Tx) HeldCases(team string, p domain.PersonID) ([]*domain.Case, error) {
 	}
 	held := t.teamBucket(team, subHeld)
 	if held == nil {
-		// A store of schema 2 or older opened read-only, which was not
+		// A store of schema 3 or older opened read-only, which was not
 		// migrated: read every open case.
 		all, err := t.OpenCases(team)
 		var out []*domain.Case
@@ -161,7 +161,7 @@ func (t *Tx) HoursTotal(team string, p domain.PersonID, since time.Time) (float6
 			sum += math.Float64frombits(btoi(v))
 			continue
 		}
-		// An entry indexed before schema 3, or at a time the key cannot
+		// An entry indexed before schema 4, or at a time the key cannot
 		// hold exactly: read it.
 		rec := b.Get(k[len(k)-8:])
 		if rec == nil {
@@ -308,7 +308,7 @@ func (t *Tx) OpenConcernsBy(team string, p domain.PersonID) ([]*domain.Concern, 
 	return out, nil
 }
 
-// indexOpenConcerns (2 → 3, with indexHeld) lists every open concern in its
+// indexOpenConcerns (3 → 4, with indexHeld) lists every open concern in its
 // team's open-concern index.
 func indexOpenConcerns(tx *bolt.Tx) error {
 	td := tx.Bucket(bucketTeamData)

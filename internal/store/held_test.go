@@ -216,9 +216,10 @@ func TestHoursTotalIsTheSumOfHoursBy(t *testing.T) {
 	wantNoCheckErrors(t, db)
 }
 
-// toSchema2 turns a store back into schema 2's layout: no holder index, no
-// holders in the open-case index, no hours in the hours index.
-func toSchema2(tb testing.TB, path string) {
+// toSchema3 turns a store back into schema 3's layout: no holder,
+// open-concern or pending-proposal indexes, no holders in the open-case
+// index, no hours in the hours index, no values in the pending index.
+func toSchema3(tb testing.TB, path string) {
 	tb.Helper()
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -269,7 +270,7 @@ func toSchema2(tb testing.TB, path string) {
 	}
 }
 
-func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
+func TestSchema3StoreGetsItsHolderIndex(t *testing.T) {
 	db := openTemp(t, Options{})
 	openCaseTeam(t, db)
 	hoursTeam(t, db)
@@ -307,8 +308,8 @@ func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	toSchema2(t, path)
-	setSchema(t, path, 2)
+	toSchema3(t, path)
+	setSchema(t, path, 3)
 
 	// Read-only, the file stays as it is and the answers are the same.
 	ro, err := Open(path, Options{ReadOnly: true})
@@ -321,7 +322,7 @@ func TestSchema2StoreGetsItsHolderIndex(t *testing.T) {
 	if err := ro.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := schemaIn(t, path); got != 2 {
+	if got := schemaIn(t, path); got != 3 {
 		t.Fatalf("a read-only open changed the schema to %d", got)
 	}
 

@@ -21,24 +21,27 @@ import (
 //	t/<team>/   per team: members (person → Member), cases (ref → Case),
 //	            open (ref → holder: the cases not closed, since schema 2;
 //	            the value is the case's holder, empty for none, since
-//	            schema 3), held (holder 0x00 ref → nothing: the open cases
-//	            each person holds, since schema 3), openconcerns (person
+//	            schema 4), held (holder 0x00 ref → nothing: the open cases
+//	            each person holds, since schema 4), openconcerns (person
 //	            0x00 seq → nothing: the open concerns each person raised,
-//	            since schema 3), pendingto (person 0x00 seq → nothing:
+//	            since schema 4), pendingto (person 0x00 seq → nothing:
 //	            the proposals waiting for each person's answer, since
-//	            schema 3),
+//	            schema 4),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
 //	            hoursby (person 0x00 time seq → the entry's hours as a
 //	            float64's 8 big-endian bits: each person's hours by time,
-//	            since schema 2; the value since schema 3), reviews (seq →
+//	            since schema 2; the value since schema 4), reviews (seq →
 //	            Review: caseload reviews in supervision; made on a team's first)
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
 //	pending     seq → team 0x00 person (proposals awaiting an answer,
-//	            and whose; the value since schema 3)
+//	            and whose; the value since schema 4)
 //	concerns    seq → Concern
 //	outbox      seq → OutboxItem (oldest first)
+//	outboxdue   next try (timeKey) seq → nothing: waiting items by when
+//	            they are due (since schema 3)
+//	outboxlive  seq → nothing: waiting (not failed) items (since schema 3)
 //	state       name → JSON (scheduler clocks, digests, snapshots)
 //	convrefs    person or channel ID → ConversationRef (where a platform
 //	            like Teams reaches them later)
@@ -57,6 +60,8 @@ var (
 	bucketPending     = []byte("pending")
 	bucketConcerns    = []byte("concerns")
 	bucketOutbox      = []byte("outbox")
+	bucketOutboxDue   = []byte("outboxdue")
+	bucketOutboxLive  = []byte("outboxlive")
 	bucketState       = []byte("state")
 	bucketConvRefs    = []byte("convrefs")
 
@@ -73,6 +78,8 @@ var (
 	subPendingTo    = []byte("pendingto")
 
 	keySchema = []byte("schema")
+	// keyOutboxDepth counts the waiting outbox items (since schema 3).
+	keyOutboxDepth = []byte("outboxdepth")
 
 	// auditGlobal holds entries that belong to no team (e.g. admin grants).
 	auditGlobal = "_"
@@ -81,6 +88,7 @@ var (
 var topBuckets = [][]byte{
 	bucketMeta, bucketPeople, bucketTeams, bucketChannels, bucketTeamData, bucketCaseRefs,
 	bucketMemberships, bucketProposals, bucketPending, bucketConcerns, bucketOutbox, bucketState, bucketConvRefs,
+	bucketOutboxDue, bucketOutboxLive,
 }
 
 var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld, subOpenConcerns, subPendingTo}
@@ -181,6 +189,9 @@ func checkRecords(tx *bolt.Tx) []error {
 		each(string(name), tx.Bucket(name))
 	}
 	if schemaOf(tx) >= 3 {
+		errs = append(errs, checkOutboxIndex(tx)...)
+	}
+	if schemaOf(tx) >= 4 {
 		errs = append(errs, checkOpenConcerns(tx)...)
 		errs = append(errs, checkPendingTo(tx)...)
 	}
@@ -197,7 +208,7 @@ func checkRecords(tx *bolt.Tx) []error {
 				errs = append(errs, checkOpenIndex(team, tb)...)
 				errs = append(errs, checkHoursIndex(team, tb)...)
 			}
-			if schemaOf(tx) >= 3 {
+			if schemaOf(tx) >= 4 {
 				errs = append(errs, checkHeldIndex(team, tb)...)
 			}
 			return nil
@@ -271,4 +282,9 @@ func checkHoursIndex(team []byte, tb *bolt.Bucket) []error {
 		return nil
 	})
 	return errs
+}
+
+// outboxDueKey orders waiting outbox items by when they are next due.
+func outboxDueKey(next time.Time, seq uint64) []byte {
+	return append(timeKey(next), itob(seq)...)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/safeload/safeload/internal/domain"
 )
 
-// pendingValue is a proposal's value in the pending index (since schema 3):
+// pendingValue is a proposal's value in the pending index (since schema 4):
 // its team and whom it is proposed to, so that a change finds the entry of
 // the team's index without decoding the proposal.
 func pendingValue(team string, to domain.PersonID) []byte {
@@ -86,7 +86,7 @@ func (t *Tx) fillPendingTo(team string) error {
 	})
 }
 
-// indexPendingTo (2 → 3, with indexHeld) gives every pending proposal its
+// indexPendingTo (3 → 4, with indexHeld) gives every pending proposal its
 // value in the pending index and its entry in its team's index.
 func indexPendingTo(tx *bolt.Tx) error {
 	td := tx.Bucket(bucketTeamData)

@@ -15,13 +15,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/safeload/safeload/internal/backup"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/domain"
 )
 
 // SchemaVersion is the layout this code writes. Open migrates older files
 // forward with the functions in migrations.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[i] moves a store from version i to i+1, inside one transaction.
 // Version 0 is a new, empty file.
@@ -33,7 +34,8 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return indexHours(tx)
 	},
-	2: indexHeld,
+	2: indexOutboxAll,
+	3: indexHeld,
 }
 
 // indexHours (1 → 2) lists every team's hours entries in the team's index
@@ -130,16 +132,27 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: b, clock: opt.Clock, path: path}
-	if !opt.ReadOnly {
-		if err := db.migrate(); err != nil {
-			_ = b.Close()
-			return nil, err
-		}
-	} else if err := db.checkVersion(); err != nil {
+	first := db.migrate
+	if opt.ReadOnly {
+		first = db.checkVersion
+	}
+	if err := damaged(path, first); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// damaged runs the first read of a file, turning bbolt's panic (or a fault)
+// on a damaged or truncated file into an error that says so.
+func damaged(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store %s is damaged (truncated or overwritten?): %v; restore it from a backup", path, r)
+		}
+	}()
+	return fn()
 }
 
 func (db *DB) checkVersion() error {
@@ -224,29 +237,28 @@ func (db *DB) WriteTo(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// Backup writes a consistent copy of the store to path, atomically: the copy
-// is written beside it and renamed, so a failed backup never leaves a torn file.
+// Snapshot writes a consistent copy of the whole store to w, first telling
+// start its exact size (so a reader at the other end of a socket can tell a
+// finished copy from a cut one).
+func (db *DB) Snapshot(w io.Writer, start func(size int64) error) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if err := start(tx.Size()); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Backup writes a consistent copy of the store to path, atomically (beside
+// it under a temporary name, synced, renamed), and never over the store.
 func (db *DB) Backup(path string) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if _, err := db.WriteTo(f); err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := backup.Write(path, db.path, 0, func(w io.Writer) (int64, error) {
+		return db.Snapshot(w, func(int64) error { return nil })
+	}); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
@@ -265,6 +277,9 @@ func (db *DB) Check() []error {
 				errs = append(errs, fmt.Errorf("reading the records stopped at a damaged page: %v", r))
 			}
 		}()
+		if fi, err := os.Stat(db.path); err == nil && fi.Size() < tx.Size() {
+			errs = append(errs, fmt.Errorf("the file is %d bytes but the store needs %d: it was truncated", fi.Size(), tx.Size()))
+		}
 		for e := range tx.Check() {
 			errs = append(errs, e)
 		}
@@ -299,21 +314,9 @@ func (db *DB) Stats() (Stats, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		s.SizeBytes = tx.Size()
 		s.Teams = tx.Bucket(bucketTeams).Stats().KeyN
-		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var it domain.OutboxItem
-			if err := decode(v, &it); err != nil {
-				return err
-			}
-			if it.Failed {
-				continue
-			}
-			s.OutboxDepth++
-			if s.OutboxOldest.IsZero() || it.CreatedAt.Before(s.OutboxOldest) {
-				s.OutboxOldest = it.CreatedAt
-			}
-		}
-		return nil
+		var err error
+		s.OutboxDepth, s.OutboxOldest, err = outboxStats(tx)
+		return err
 	})
 	return s, err
 }

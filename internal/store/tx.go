@@ -533,7 +533,10 @@ func (t *Tx) Enqueue(it *domain.OutboxItem) error {
 	if it.NextTry.IsZero() {
 		it.NextTry = t.now
 	}
-	return t.put(b, itob(id), it)
+	if err := t.put(b, itob(id), it); err != nil {
+		return err
+	}
+	return indexOutbox(t.tx, nil, it)
 }
 
 func (t *Tx) OutboxItem(id uint64) (*domain.OutboxItem, error) {
@@ -569,10 +572,26 @@ func (t *Tx) PutOutboxItem(it *domain.OutboxItem) error {
 	if it.ID == 0 {
 		return t.Enqueue(it)
 	}
-	return t.put(t.tx.Bucket(bucketOutbox), itob(it.ID), it)
+	old, err := t.OutboxItem(it.ID)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return err
+	}
+	if err := t.put(t.tx.Bucket(bucketOutbox), itob(it.ID), it); err != nil {
+		return err
+	}
+	return indexOutbox(t.tx, old, it)
 }
 
 func (t *Tx) DeleteOutboxItem(id uint64) error {
+	old, err := t.OutboxItem(id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := unindexOutbox(t.tx, old); err != nil {
+		return err
+	}
 	return t.tx.Bucket(bucketOutbox).Delete(itob(id))
 }
 

@@ -7,11 +7,14 @@
 package discordtest
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -31,6 +34,22 @@ type Payload struct {
 	AllowedMentions *struct {
 		Parse []string `json:"parse"`
 	} `json:"allowed_mentions"`
+	// Attachments describe the files sent with the message (their alt
+	// text is the description).
+	Attachments []Attachment `json:"attachments"`
+}
+
+// Attachment is a file's entry in a message's payload.
+type Attachment struct {
+	ID          json.RawMessage `json:"id"`
+	Filename    string          `json:"filename"`
+	Description string          `json:"description"`
+}
+
+// File is a file sent with a message (multipart/form-data, files[n]).
+type File struct {
+	Field, Name, ContentType string
+	Data                     []byte
 }
 
 // Ephemeral is the flag of a message only its caller sees.
@@ -45,6 +64,9 @@ type Embed struct {
 	Footer      *struct {
 		Text string `json:"text"`
 	} `json:"footer"`
+	Image *struct {
+		URL string `json:"url"`
+	} `json:"image"`
 }
 
 // Field is an embed field.
@@ -126,8 +148,11 @@ type Posted struct {
 	Payload   Payload
 	// Response is the whole body of a callback.
 	Response Response
-	// Raw is the request body as sent.
+	// Raw is the request body as sent (for a message with files, its
+	// payload_json).
 	Raw []byte
+	// Files are the files sent with a channel post.
+	Files []File
 }
 
 // Failure is a scripted answer for the next request matching Method and a
@@ -280,7 +305,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusNotFound, 10003, "Unknown Channel")
 			return
 		}
-		p := s.record(Posted{Kind: "message", ChannelID: ch}, body)
+		files, payload, err := multipartMessage(r.Header.Get("Content-Type"), body)
+		if err != nil {
+			apiError(w, 400, 50035, "Invalid Form Body: "+err.Error())
+			return
+		}
+		p := s.record(Posted{Kind: "message", ChannelID: ch, Files: files}, payload)
 		writeJSON(w, 200, map[string]any{"id": p.MessageID, "channel_id": ch, "content": p.Payload.Content})
 	case r.Method == http.MethodPost && path == "users/@me/channels":
 		var req struct {
@@ -333,6 +363,40 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		apiError(w, 404, 0, "404: Not Found")
 	}
+}
+
+// multipartMessage splits a message sent with files into its files and
+// its payload_json; any other body is the payload itself.
+func multipartMessage(contentType string, body []byte) ([]File, []byte, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" {
+		return nil, body, nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var files []File
+	var payload []byte
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return nil, nil, err
+		}
+		if part.FormName() == "payload_json" {
+			payload = data
+			continue
+		}
+		files = append(files, File{Field: part.FormName(), Name: part.FileName(), ContentType: part.Header.Get("Content-Type"), Data: data})
+	}
+	if payload == nil {
+		return nil, nil, fmt.Errorf("no payload_json part")
+	}
+	return files, payload, nil
 }
 
 func (s *Server) record(p Posted, body []byte) Posted {

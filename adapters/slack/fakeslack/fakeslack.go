@@ -1,8 +1,9 @@
 // Package fakeslack is a fake Slack for tests of the Slack adapter and of
 // the whole binary: slack-go's slacktest server, with recording handlers
 // for the Web API methods safeload calls (chat.postMessage,
-// chat.postEphemeral, chat.update, conversations.open) and for
-// response_url, and failures that a test can script (a 429 with
+// chat.postEphemeral, chat.update, conversations.open, and the file upload
+// flow: files.getUploadURLExternal, the upload, files.completeUploadExternal)
+// and for response_url, and failures that a test can script (a 429 with
 // Retry-After, a 500, an error code). It is test support only.
 package fakeslack
 
@@ -43,7 +44,22 @@ type Call struct {
 	Replace      bool
 	// Token is the bearer token the call carried (Web API calls only).
 	Token string
+	// File is what the upload flow carried: files.getUploadURLExternal's
+	// name, size and alt text, the bytes of the upload, and
+	// files.completeUploadExternal's title (Channel is its channel_id).
+	File *File
 }
+
+// File is one file of the upload flow.
+type File struct {
+	ID, Name, Alt, Title string
+	Size                 int
+	Data                 []byte
+}
+
+// UploadMethod names the upload itself (the POST to the URL that
+// files.getUploadURLExternal gave) in Calls and Fail.
+const UploadMethod = "upload"
 
 // Reply is a scripted failure.
 type Reply struct {
@@ -62,18 +78,24 @@ type Server struct {
 	script   map[string][]Reply
 	hooks    int
 	seq      int
+	// files are the uploads by ID: what getUploadURLExternal announced and
+	// what was uploaded.
+	files map[string]*File
 }
 
 // New starts a fake Slack. custom binders come first, so a test may add
 // endpoints (apps.connections.open, a WebSocket) or replace the fake's.
 func New(custom ...slacktest.Binder) *Server {
-	s := &Server{attempts: map[string]int{}, script: map[string][]Reply{}}
+	s := &Server{attempts: map[string]int{}, script: map[string][]Reply{}, files: map[string]*File{}}
 	binders := append(custom, func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", s.api("chat.postMessage"))
 		c.Handle("/chat.postEphemeral", s.api("chat.postEphemeral"))
 		c.Handle("/chat.update", s.api("chat.update"))
 		c.Handle("/conversations.open", s.api("conversations.open"))
 		c.Handle("/hooks/", s.hook)
+		c.Handle("/files.getUploadURLExternal", s.getUploadURL)
+		c.Handle("/upload/", s.upload)
+		c.Handle("/files.completeUploadExternal", s.completeUpload)
 	})
 	s.sts = slacktest.NewTestServer(binders...)
 	s.sts.Start()
@@ -186,6 +208,103 @@ func (s *Server) api(method string) http.HandlerFunc {
 			writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": c.TS, "text": c.Text})
 		}
 	}
+}
+
+// getUploadURL starts an upload: an ID and a URL on this server.
+func (s *Server) getUploadURL(w http.ResponseWriter, r *http.Request) {
+	const method = "files.getUploadURLExternal"
+	if s.failed(w, method) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	size, err := strconv.Atoi(r.PostForm.Get("length"))
+	if err != nil || size <= 0 || r.PostForm.Get("filename") == "" {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+		return
+	}
+	s.mu.Lock()
+	s.seq++
+	f := &File{ID: fmt.Sprintf("F%06d", s.seq), Name: r.PostForm.Get("filename"), Alt: r.PostForm.Get("alt_txt"), Size: size}
+	s.files[f.ID] = f
+	s.mu.Unlock()
+	s.record(Call{Method: method, Token: bearer(r), File: f})
+	writeJSON(w, map[string]any{"ok": true, "file_id": f.ID, "upload_url": s.sts.GetAPIURL() + "upload/" + f.ID})
+}
+
+func bearer(r *http.Request) string {
+	if t := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "); t != "" {
+		return t
+	}
+	return r.PostForm.Get("token")
+}
+
+// upload receives a file's bytes (multipart, field "file").
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	if s.failed(w, UploadMethod) {
+		return
+	}
+	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	s.mu.Lock()
+	f := s.files[id]
+	s.mu.Unlock()
+	if f == nil {
+		http.Error(w, "no such upload", http.StatusNotFound)
+		return
+	}
+	part, _, err := r.FormFile("file")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	data, err := io.ReadAll(part)
+	if err != nil || len(data) != f.Size {
+		http.Error(w, fmt.Sprintf("got %d bytes, announced %d", len(data), f.Size), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	f.Data = data
+	s.mu.Unlock()
+	s.record(Call{Method: UploadMethod, Token: bearer(r), File: &File{ID: f.ID, Name: f.Name, Size: len(data), Data: data}})
+	_, _ = io.WriteString(w, "OK - "+strconv.Itoa(len(data)))
+}
+
+// completeUpload shares uploaded files in a channel: one Call per file.
+func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request) {
+	const method = "files.completeUploadExternal"
+	if s.failed(w, method) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var files []struct{ ID, Title string }
+	if err := json.Unmarshal([]byte(r.PostForm.Get("files")), &files); err != nil || len(files) == 0 {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+		return
+	}
+	var out []map[string]string
+	for _, sum := range files {
+		s.mu.Lock()
+		f := s.files[sum.ID]
+		var done File
+		if f != nil {
+			done = *f
+		}
+		s.mu.Unlock()
+		if f == nil || done.Data == nil {
+			writeJSON(w, map[string]any{"ok": false, "error": "file_not_found"})
+			return
+		}
+		done.Title = sum.Title
+		s.record(Call{Method: method, Channel: r.PostForm.Get("channel_id"), Text: r.PostForm.Get("initial_comment"),
+			Token: bearer(r), File: &done})
+		out = append(out, map[string]string{"id": done.ID, "title": sum.Title})
+	}
+	writeJSON(w, map[string]any{"ok": true, "files": out})
 }
 
 // hook is a response_url.
