@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -168,12 +169,17 @@ func (s *Set) Has(name string) bool { return s.t.Lookup(name) != nil }
 // name in brackets rather than failing the action it describes; tests of each
 // package catch those.
 func (s *Set) Say(name string, data any) string {
-	var buf bytes.Buffer
-	if err := s.t.ExecuteTemplate(&buf, name, data); err != nil {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(buf)
+	buf.Reset()
+	if err := s.t.ExecuteTemplate(buf, name, data); err != nil {
 		return "[" + name + ": " + err.Error() + "]"
 	}
-	return strings.TrimSpace(buf.String())
+	return string(bytes.TrimSpace(buf.Bytes()))
 }
+
+// buffers are reused by Say: the hot commands render a dozen sentences each.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Check renders a prompt and returns the error instead of hiding it.
 func (s *Set) Check(name string, data any) (string, error) {

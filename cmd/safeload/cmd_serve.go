@@ -86,6 +86,10 @@ func (c *cli) runServe(args []string) int {
 		}
 	}
 
+	pprofAt, err := pprofAddr(c.getenv)
+	if err != nil {
+		return c.fail(exitUsage, "bad configuration: %v", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return c.fail(exitUsage, "bad configuration: SAFELOAD_ADDR: %v", err)
@@ -99,6 +103,13 @@ func (c *cli) runServe(args []string) int {
 
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
+	var pln net.Listener
+	if pprofAt != "" {
+		if pln, err = net.Listen("tcp", pprofAt); err != nil {
+			return c.fail(exitUsage, "bad configuration: SAFELOAD_PPROF_ADDR: %v", err)
+		}
+		log.WithField("addr", pln.Addr().String()).Info("profiler serving (SAFELOAD_PPROF_ADDR)")
+	}
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -126,6 +137,9 @@ func (c *cli) runServe(args []string) int {
 				log.WithError(err).WithField("component", name).Error("stopped")
 			}
 		})
+	}
+	if pln != nil {
+		background("pprof", func(ctx context.Context) error { servePprof(ctx, pln); return nil })
 	}
 	leaderTask("delivery", func(ctx context.Context) error { loop.Run(ctx); return nil })
 	for _, p := range platforms {

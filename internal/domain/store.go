@@ -99,4 +99,21 @@ type Tx interface {
 	DeleteState(key string) error
 	// StateKeys lists keys with the given prefix, sorted.
 	StateKeys(prefix string) ([]string, error)
+
+	// HeldCases lists the open cases p holds in a team, in the order of
+	// Cases, without reading anyone else's: what p's workload is made of.
+	HeldCases(team string, p PersonID) ([]*Case, error)
+	// HoursTotal is the sum of the hours p logged in a team at or after
+	// since, without reading anyone else's.
+	HoursTotal(team string, p PersonID, since time.Time) (float64, error)
+	// TeamRev is the team's revision: it changes with every commit that
+	// changes the team's record, its members or its cases, and never
+	// comes back to an earlier value while the store is in use.
+	TeamRev(team string) (uint64, error)
+	// OpenConcernsBy lists the concerns p raised in a team that are not
+	// resolved, oldest first, without reading anyone else's.
+	OpenConcernsBy(team string, p PersonID) ([]*Concern, error)
+	// PendingTo lists the proposals waiting for p's answer in a team,
+	// oldest first, without reading any other proposal.
+	PendingTo(team string, p PersonID) ([]*Proposal, error)
 }

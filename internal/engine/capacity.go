@@ -43,7 +43,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 		r.toCaller(msg)
 		return nil
 	}
-	cs, err := r.cases()
+	cs, err := r.tx.HeldCases(r.team.ID, who)
 	if err != nil {
 		return err
 	}
@@ -61,15 +61,13 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	if len(caseLines) == 0 {
 		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.no_held")})
 	}
-	concerns, err := r.tx.Concerns(r.team.ID, true)
+	concerns, err := r.tx.OpenConcernsBy(r.team.ID, who)
 	if err != nil {
 		return err
 	}
 	var concernLines []domain.Line
 	for _, c := range concerns {
-		if c.By == who {
-			concernLines = append(concernLines, domain.Line{Text: r.say("capacity.concern_line", "C", c, "Now", r.now, "AckName", r.name(c.AckBy))})
-		}
+		concernLines = append(concernLines, domain.Line{Text: r.say("capacity.concern_line", "C", c, "Now", r.now, "AckName", r.name(c.AckBy))})
 	}
 	hours, err := r.weekHours(who)
 	if err != nil {
@@ -108,18 +106,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 // weekHours sums the extra hours p logged in the last 7 days, the window
 // the digest reports too.
 func (r *run) weekHours(p domain.PersonID) (float64, error) {
-	since := r.now.AddDate(0, 0, -7)
-	hs, err := r.tx.HoursBy(r.team.ID, p, since) // from an index, without the rest of the team's
-	if err != nil {
-		return 0, err
-	}
-	var sum float64
-	for _, h := range hs {
-		if h.By == p {
-			sum += h.Hours
-		}
-	}
-	return sum, nil
+	return r.tx.HoursTotal(r.team.ID, p, r.now.AddDate(0, 0, -7))
 }
 
 // concern records a capacity concern with a snapshot of the load and tells

@@ -32,6 +32,8 @@ type Engine struct {
 	Digest DigestFunc
 	// Wake is called after a commit that put messages in the outbox.
 	Wake func()
+
+	boards boardCache
 }
 
 var _ Handler = (*Engine)(nil)
@@ -243,6 +245,8 @@ type run struct {
 	direct   bool // the team is the caller's, from a DM
 	reply    []domain.Message
 	enqueued bool
+	seen     map[domain.PersonID]*domain.Member // members of team seenIn read, in read-only commands
+	seenIn   string
 }
 
 func (r *run) say(name string, kv ...any) string { return r.e.say(name, kv...) }
@@ -395,11 +399,24 @@ func (r *run) isAdmin(p domain.PersonID) bool {
 	return false
 }
 
-// member is p's membership of the current team, or nil.
+// member is p's membership of the current team, or nil. A read-only
+// command, which changes nobody, reads each member once.
 func (r *run) member(p domain.PersonID) *domain.Member {
+	if r.seenIn != r.team.ID {
+		r.seen, r.seenIn = nil, r.team.ID
+	}
+	if m, ok := r.seen[p]; ok && r.c.readOnly() {
+		return m
+	}
 	m, err := r.tx.Member(r.team.ID, p)
 	if err != nil {
-		return nil
+		m = nil
+	}
+	if r.c.readOnly() {
+		if r.seen == nil {
+			r.seen = map[domain.PersonID]*domain.Member{}
+		}
+		r.seen[p] = m
 	}
 	return m
 }
@@ -523,9 +540,9 @@ func (r *run) cases() ([]*domain.Case, error) {
 	return r.tx.OpenCases(r.team.ID)
 }
 
-// workload of one member now.
+// workload of one member now, from their own cases only.
 func (r *run) workload(m *domain.Member) (domain.Workload, error) {
-	cs, err := r.cases()
+	cs, err := r.tx.HeldCases(r.team.ID, m.Person)
 	if err != nil {
 		return domain.Workload{}, err
 	}

@@ -26,7 +26,7 @@ func leaveReasons(m *domain.Member, day domain.Date) string {
 // pendingTo lists the team's proposals waiting for p's answer, other than
 // one for the case except.
 func (r *run) pendingTo(p domain.PersonID, except string) ([]*domain.Proposal, error) {
-	ps, err := r.tx.PendingProposals()
+	ps, err := r.tx.PendingTo(r.team.ID, p)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (r *run) board() error {
 	if err := r.requireSeer(); err != nil {
 		return err
 	}
-	msg, _, err := r.boardMessage()
+	msg, err := r.cachedBoardMessage()
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 // The concerns index: teamconcerns holds team 0x00 id → nothing for every
 // concern, so that a team's concerns are read without reading every other
-// team's (since schema 4).
+// team's (since schema 5).
 
 func concernIndexKey(team string, id uint64) []byte {
 	k := make([]byte, 0, len(team)+9)
@@ -18,9 +18,9 @@ func concernIndexKey(team string, id uint64) []byte {
 	return append(k, itob(id)...)
 }
 
-// indexConcern lists c under its team, and no longer under old's team when
+// indexTeamConcern lists c under its team, and no longer under old's team when
 // old (the stored record, or nil) was in another.
-func (t *Tx) indexConcern(old, c *domain.Concern) error {
+func (t *Tx) indexTeamConcern(old, c *domain.Concern) error {
 	idx := t.tx.Bucket(bucketTeamConcerns)
 	if idx == nil {
 		return nil // a read-only store of an older schema: it cannot be written anyway
@@ -59,7 +59,7 @@ func (t *Tx) teamConcerns(team string, openOnly bool) (out []*domain.Concern, ok
 	return out, true, nil
 }
 
-// indexConcerns (3 → 4) lists every concern under its team.
+// indexConcerns (4 → 5) lists every concern under its team.
 func indexConcerns(tx KV) error {
 	idx := tx.Bucket(bucketTeamConcerns)
 	return tx.Bucket(bucketConcerns).ForEach(func(k, v []byte) error {

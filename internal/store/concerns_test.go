@@ -58,9 +58,9 @@ func concernIDs(t *testing.T, db *DB, team string, openOnly bool) []uint64 {
 	return ids
 }
 
-// A store of schema 3 gets its concerns index on the first writable open;
+// A store of schema 4 gets its concerns index on the first writable open;
 // read-only, it reads every concern as before.
-func TestSchema3StoreGetsItsConcernsIndex(t *testing.T) {
+func TestSchema4StoreGetsItsConcernsIndex(t *testing.T) {
 	db := openTemp(t, Options{})
 	want := concernTeams(t, db)
 	path := db.Path()
@@ -75,14 +75,14 @@ func TestSchema3StoreGetsItsConcernsIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = b.Close()
-	setSchema(t, path, 3)
+	setSchema(t, path, 4)
 
 	ro, err := Open(path, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := concernIDs(t, ro, "north", true); len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("read-only schema 3: north's open concerns = %v, want %v", got, want)
+		t.Errorf("read-only schema 4: north's open concerns = %v, want %v", got, want)
 	}
 	_ = ro.Close()
 

@@ -136,7 +136,7 @@ func dropIndexes(tb testing.TB, path string) {
 	if err := b.Update(func(tx *bolt.Tx) error {
 		td := tx.Bucket(bucketTeamData)
 		return td.ForEachBucket(func(team []byte) error {
-			for _, sub := range [][]byte{subOpen, subHoursBy} {
+			for _, sub := range [][]byte{subOpen, subHoursBy, subHeld} {
 				if td.Bucket(team).Bucket(sub) == nil {
 					continue
 				}

@@ -17,17 +17,26 @@ import (
 //	teams       team ID → Team
 //	channels    channel ID → team ID
 //	t/<team>/   per team: members (person → Member), cases (ref → Case),
-//	            open (ref → nothing: the cases not closed, since schema 2),
+//	            open (ref → holder: the cases not closed, since schema 2;
+//	            the value is the case's holder, empty for none, since
+//	            schema 4), held (holder 0x00 ref → nothing: the open cases
+//	            each person holds, since schema 4), openconcerns (person
+//	            0x00 seq → nothing: the open concerns each person raised,
+//	            since schema 4), pendingto (person 0x00 seq → nothing:
+//	            the proposals waiting for each person's answer, since
+//	            schema 4),
 //	            audit (seq → AuditEntry), hours (seq → HoursEntry),
-//	            hoursby (person 0x00 time seq → nothing: each person's
-//	            hours by time, since schema 2), reviews (seq → Review:
-//	            caseload reviews in supervision; made on a team's first)
+//	            hoursby (person 0x00 time seq → the entry's hours as a
+//	            float64's 8 big-endian bits: each person's hours by time,
+//	            since schema 2; the value since schema 4), reviews (seq →
+//	            Review: caseload reviews in supervision; made on a team's first)
 //	caserefs    ref → team ID (references are unique across the store)
 //	memberships person ID 0x00 team ID → nothing (who is in which team)
 //	proposals   seq → Proposal
-//	pending     seq → nothing (proposals awaiting an answer)
+//	pending     seq → team 0x00 person (proposals awaiting an answer,
+//	            and whose; the value since schema 4)
 //	concerns    seq → Concern
-//	teamconcerns team 0x00 seq → nothing: each team's concerns (since schema 4)
+//	teamconcerns team 0x00 seq → nothing: each team's concerns (since schema 5)
 //	outbox      seq → OutboxItem (oldest first)
 //	outboxdue   next try (timeKey) seq → nothing: waiting items by when
 //	            they are due (since schema 3)
@@ -64,6 +73,10 @@ var (
 	subHours   = []byte("hours")
 	subHoursBy = []byte("hoursby")
 	subReviews = []byte("reviews")
+	subHeld    = []byte("held")
+
+	subOpenConcerns = []byte("openconcerns")
+	subPendingTo    = []byte("pendingto")
 
 	keySchema = []byte("schema")
 	// keyOutboxDepth counts the waiting outbox items (since schema 3).
@@ -79,7 +92,10 @@ var topBuckets = [][]byte{
 	bucketOutboxDue, bucketOutboxLive, bucketTeamConcerns,
 }
 
-var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews}
+var teamSubBuckets = [][]byte{subMembers, subCases, subOpen, subAudit, subHours, subHoursBy, subReviews, subHeld, subOpenConcerns, subPendingTo}
+
+// indexBuckets are the team sub-buckets that hold an index, not records.
+var indexBuckets = map[string]bool{string(subOpen): true, string(subHoursBy): true, string(subHeld): true, string(subOpenConcerns): true, string(subPendingTo): true}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)
@@ -134,6 +150,17 @@ func hoursByKey(p domain.PersonID, at time.Time, seq uint64) []byte {
 	return append(k, itob(seq)...)
 }
 
+// heldKey is a case's entry in its team's index of the cases each person
+// holds.
+func heldKey(holder domain.PersonID, ref string) []byte {
+	k := hoursByPrefix(holder)
+	return append(k, ref...)
+}
+
+// hoursValue is an hours entry's value in the hours index: its hours, so
+// that a week's total needs no record decoded.
+func hoursValue(h float64) []byte { return itob(math.Float64bits(h)) }
+
 func hoursByPrefix(p domain.PersonID) []byte {
 	k := make([]byte, 0, len(p)+1+16)
 	k = append(k, p...)
@@ -166,17 +193,27 @@ func checkRecords(tx KV) []error {
 		errs = append(errs, checkOutboxIndex(tx)...)
 	}
 	if schemaOf(tx) >= 4 {
+		errs = append(errs, checkOpenConcerns(tx)...)
+		errs = append(errs, checkPendingTo(tx)...)
+	}
+	if schemaOf(tx) >= 5 {
 		errs = append(errs, checkConcernIndex(tx)...)
 	}
 	if td := tx.Bucket(bucketTeamData); td != nil {
 		_ = td.ForEachBucket(func(team []byte) error {
 			tb := td.Bucket(team)
 			for _, sub := range teamSubBuckets {
+				if indexBuckets[string(sub)] {
+					continue // keys and values of its own, checked below
+				}
 				each(fmt.Sprintf("team %s %s", team, sub), tb.Bucket(sub))
 			}
 			if schemaOf(tx) >= 2 {
 				errs = append(errs, checkOpenIndex(team, tb)...)
 				errs = append(errs, checkHoursIndex(team, tb)...)
+			}
+			if schemaOf(tx) >= 4 {
+				errs = append(errs, checkHeldIndex(team, tb)...)
 			}
 			return nil
 		})

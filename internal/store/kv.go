@@ -20,6 +20,10 @@ type Bucket interface {
 	// Bucket returns a nested bucket, nil (an untyped nil) when it is missing.
 	Bucket(name []byte) Bucket
 	CreateBucketIfNotExists(name []byte) (Bucket, error)
+	// CreateBucket makes a nested bucket that must not exist yet.
+	CreateBucket(name []byte) (Bucket, error)
+	// DeleteBucket removes a nested bucket and everything in it.
+	DeleteBucket(name []byte) error
 	// ForEach visits the records (not the nested buckets), in key order.
 	ForEach(fn func(k, v []byte) error) error
 	// ForEachBucket visits the names of the nested buckets.
@@ -90,6 +94,16 @@ func (b boltBucket) Cursor() Cursor                { return b.b.Cursor() }
 func (b boltBucket) NextSequence() (uint64, error) { return b.b.NextSequence() }
 func (b boltBucket) Sequence() uint64              { return b.b.Sequence() }
 func (b boltBucket) SetSequence(v uint64) error    { return b.b.SetSequence(v) }
+
+func (b boltBucket) DeleteBucket(name []byte) error { return b.b.DeleteBucket(name) }
+
+func (b boltBucket) CreateBucket(name []byte) (Bucket, error) {
+	nb, err := b.b.CreateBucket(name)
+	if err != nil {
+		return nil, err
+	}
+	return wrapBolt(nb), nil
+}
 
 func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 	nb, err := b.b.CreateBucketIfNotExists(name)

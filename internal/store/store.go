@@ -22,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this code writes. Open migrates older files
 // forward with the functions in migrations.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations[i] moves a store from version i to i+1, inside one transaction.
 // Version 0 is a new, empty file.
@@ -35,7 +35,8 @@ var migrations = []func(tx KV) error{
 		return indexHours(tx)
 	},
 	2: indexOutboxAll,
-	3: indexConcerns,
+	3: indexHeld,
+	4: indexConcerns,
 }
 
 // indexHours (1 → 2) lists every team's hours entries in the team's index

@@ -16,6 +16,9 @@ func (t *Tx) DeleteMember(team string, p domain.PersonID) error {
 	if err := t.tx.Bucket(bucketMemberships).Delete(membershipKey(string(p), team)); err != nil {
 		return err
 	}
+	if err := t.bumpRev(team); err != nil {
+		return err
+	}
 	return b.Delete([]byte(p))
 }
 
@@ -72,10 +75,11 @@ func (t *Tx) MoveCase(c *domain.Case, from string) error {
 	if err := old.Delete([]byte(c.Ref)); err != nil {
 		return err
 	}
-	if open := t.teamBucket(from, subOpen); open != nil {
-		if err := open.Delete([]byte(c.Ref)); err != nil {
-			return err
-		}
+	if err := unindexCase(t.tx.Bucket(bucketTeamData).Bucket([]byte(from)), c.Ref); err != nil {
+		return err
+	}
+	if err := t.bumpRev(from); err != nil {
+		return err
 	}
 	if err := refs.Put([]byte(c.Ref), []byte(c.Team)); err != nil {
 		return err

@@ -113,10 +113,24 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 	if err != nil {
 		return err
 	}
+	hadConcerns, hadPending := tb.Bucket(subOpenConcerns) != nil, tb.Bucket(subPendingTo) != nil
 	for _, sub := range teamSubBuckets {
 		if _, err := tb.CreateBucketIfNotExists(sub); err != nil {
 			return err
 		}
+	}
+	if !hadConcerns {
+		if err := t.fillOpenConcerns(tm.ID); err != nil {
+			return err
+		}
+	}
+	if !hadPending {
+		if err := t.fillPendingTo(tm.ID); err != nil {
+			return err
+		}
+	}
+	if err := t.bumpRev(tm.ID); err != nil {
+		return err
 	}
 	return t.put(t.tx.Bucket(bucketTeams), []byte(tm.ID), tm)
 }
@@ -167,6 +181,9 @@ func (t *Tx) PutMember(m *domain.Member) error {
 		return err
 	}
 	if err := t.tx.Bucket(bucketMemberships).Put(membershipKey(string(m.Person), m.Team), []byte{}); err != nil {
+		return err
+	}
+	if err := t.bumpRev(m.Team); err != nil {
 		return err
 	}
 	return t.put(b, []byte(m.Person), m)
@@ -236,12 +253,14 @@ func (t *Tx) PutCase(c *domain.Case) error {
 	if err != nil {
 		return err
 	}
-	if c.Open() {
-		err = open.Put([]byte(c.Ref), []byte{})
-	} else {
-		err = open.Delete([]byte(c.Ref))
-	}
+	held, err := t.mustTeamBucket(c.Team, subHeld)
 	if err != nil {
+		return err
+	}
+	if err := indexCase(open, held, c, open.Get([]byte(c.Ref))); err != nil {
+		return err
+	}
+	if err := t.bumpRev(c.Team); err != nil {
 		return err
 	}
 	return t.put(b, []byte(c.Ref), c)
@@ -299,12 +318,7 @@ func (t *Tx) PutProposal(p *domain.Proposal) error {
 		}
 		p.ID = id
 	}
-	pending := t.tx.Bucket(bucketPending)
-	if p.Status == domain.ProposalPending {
-		if err := pending.Put(itob(p.ID), []byte{}); err != nil {
-			return err
-		}
-	} else if err := pending.Delete(itob(p.ID)); err != nil {
+	if err := t.indexPending(p); err != nil {
 		return err
 	}
 	return t.put(b, itob(p.ID), p)
@@ -350,7 +364,10 @@ func (t *Tx) PutConcern(c *domain.Concern) error {
 			return err
 		}
 	}
-	if err := t.indexConcern(old, c); err != nil {
+	if err := t.indexConcern(c, old); err != nil {
+		return err
+	}
+	if err := t.indexTeamConcern(old, c); err != nil {
 		return err
 	}
 	return t.put(b, itob(c.ID), c)
@@ -397,7 +414,7 @@ func (t *Tx) AddHours(h *domain.HoursEntry) error {
 	if err != nil {
 		return err
 	}
-	if err := by.Put(hoursByKey(h.By, h.At, id), []byte{}); err != nil {
+	if err := by.Put(hoursByKey(h.By, h.At, id), hoursValue(h.Hours)); err != nil {
 		return err
 	}
 	return t.put(b, itob(id), h)

@@ -255,3 +255,73 @@ func TestUnfinishedCopyIsRefusedAndRedone(t *testing.T) {
 	t.Cleanup(func() { _ = got.Close() })
 	storetest.Verify(t, got, f)
 }
+
+// Buckets made and removed as bbolt's are: CreateBucket refuses one that
+// exists, DeleteBucket removes its records and nested buckets and nothing
+// beside it.
+func TestCreateAndDeleteBuckets(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	s := openOn(t, c, nil)
+	t.Cleanup(func() { _ = s.Close() })
+	raw := func(fn func(kv store.KV) error) error {
+		return s.Update(func(tx domain.Tx) error { return fn(tx.(*store.Tx).KV()) })
+	}
+	err := raw(func(kv store.KV) error {
+		top, err := kv.CreateBucketIfNotExists([]byte("scratch"))
+		if err != nil {
+			return err
+		}
+		for _, name := range []string{"a", "ab"} {
+			b, err := top.CreateBucket([]byte(name))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte("k"), []byte(name)); err != nil {
+				return err
+			}
+			inner, err := b.CreateBucket([]byte("inner"))
+			if err != nil {
+				return err
+			}
+			if err := inner.Put([]byte("k"), []byte("deep")); err != nil {
+				return err
+			}
+		}
+		if _, err := top.CreateBucket([]byte("a")); err == nil {
+			t.Error("CreateBucket of an existing bucket succeeded")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw(func(kv store.KV) error { return kv.Bucket([]byte("scratch")).DeleteBucket([]byte("a")) }); err != nil {
+		t.Fatal(err)
+	}
+	err = s.ViewKV(context.Background(), func(kv store.KV) error {
+		top := kv.Bucket([]byte("scratch"))
+		if top.Bucket([]byte("a")) != nil {
+			t.Error("the deleted bucket is still there")
+		}
+		ab := top.Bucket([]byte("ab"))
+		if ab == nil || string(ab.Get([]byte("k"))) != "ab" || string(ab.Bucket([]byte("inner")).Get([]byte("k"))) != "deep" {
+			t.Error("deleting a took its neighbour ab with it")
+		}
+		if err := top.DeleteBucket([]byte("none")); err == nil {
+			t.Error("DeleteBucket of a missing bucket succeeded")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Client().Get(context.Background(), s.Prefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range resp.Kvs {
+		if strings.Contains(string(kv.Key), "ca\x00\x01") {
+			t.Errorf("a key of the deleted bucket is left: %q", kv.Key)
+		}
+	}
+}

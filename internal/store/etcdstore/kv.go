@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -440,6 +441,42 @@ func (b bucket) CreateBucketIfNotExists(name []byte) (store.Bucket, error) {
 		return nil, b.t.err
 	}
 	return bucket{t: b.t, base: childBase(b.base, name), meta: meta, parent: b.base}, nil
+}
+
+// CreateBucket makes a nested bucket that must not exist yet.
+func (b bucket) CreateBucket(name []byte) (store.Bucket, error) {
+	if len(name) == 0 {
+		return nil, errEmptyKey
+	}
+	if b.marker(b.base+bucketTag+string(name)) != nil {
+		return nil, fmt.Errorf("etcd store: bucket %q already exists", name)
+	}
+	return b.CreateBucketIfNotExists(name)
+}
+
+// DeleteBucket removes a nested bucket, its records and its own nested
+// buckets.
+func (b bucket) DeleteBucket(name []byte) error {
+	meta := b.base + bucketTag + string(name)
+	if b.marker(meta) == nil {
+		if b.t.err != nil {
+			return b.t.err
+		}
+		return fmt.Errorf("etcd store: bucket %q not found", name)
+	}
+	base := childBase(b.base, name)
+	var keys []string
+	it := b.t.iter(base, clientv3.GetPrefixRangeEnd(base))
+	for k, _, ok := it.next(); ok; k, _, ok = it.next() {
+		keys = append(keys, k)
+	}
+	if b.t.err != nil {
+		return b.t.err
+	}
+	for _, k := range append(keys, meta) {
+		b.t.set(k, &wval{del: true})
+	}
+	return b.t.err
 }
 
 func (b bucket) ForEach(fn func(k, v []byte) error) error {

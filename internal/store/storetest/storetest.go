@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T, clk clock.Clock) domain.Store) {
 		{"ConcurrentUpdates", testConcurrent},
 		{"GroupRefusalDiscardsOnlyItsWrites", testGroup},
 		{"TeamLife", testTeamLife},
+		{"ReadModels", testReadModels},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
