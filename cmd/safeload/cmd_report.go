@@ -12,7 +12,6 @@ import (
 	"github.com/safeload/safeload/internal/audit"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/report"
-	"github.com/safeload/safeload/internal/store"
 )
 
 // writeCharts writes the pictures of a dry run's digests into dir.
@@ -76,13 +75,13 @@ func dateFlags(from, to string, defFrom, defTo domain.Date) (domain.Date, domain
 	return f, t, nil
 }
 
-// openReadOnly opens the configured store for reading beside a running
-// serve.
-func (c *cli) openReadOnly(cfg *Config) (*store.DB, int, bool) {
-	if _, err := os.Stat(cfg.DB); err != nil {
+// openReadOnly opens the configured store (the bbolt file or etcd) for
+// reading beside a running serve.
+func (c *cli) openReadOnly(cfg *Config) (backend, int, bool) {
+	if _, err := os.Stat(cfg.DB); err != nil && cfg.Store.Kind != "etcd" {
 		return nil, c.fail(exitFailed, "there is no store at %s (SAFELOAD_DB): %v", cfg.DB, unwrapPathError(err)), false
 	}
-	st, err := store.Open(cfg.DB, store.Options{ReadOnly: true})
+	st, err := openStore(cfg, nil, true)
 	if err != nil {
 		return nil, c.fail(exitFailed, "%v", err), false
 	}

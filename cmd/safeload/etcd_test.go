@@ -181,6 +181,16 @@ func TestEtcdImportExportBackupCopy(t *testing.T) {
 		t.Fatalf("export exited %d\n%s%s", code, etcdCSV, errOut)
 	}
 
+	if out, errOut, code := safeload(t, "", env, "audit", "--format", "csv"); code != exitOK || !strings.Contains(out, "import") {
+		t.Errorf("audit on etcd exited %d\n%s%s", code, out, errOut)
+	}
+	page := filepath.Join(dir, "report.html")
+	if out, errOut, code := safeload(t, "", env, "report", "--out", page); code != exitOK {
+		t.Errorf("report on etcd exited %d\n%s%s", code, out, errOut)
+	} else if fi, err := os.Stat(page); err != nil || fi.Size() == 0 {
+		t.Errorf("report on etcd wrote nothing: %v", err)
+	}
+
 	backup := filepath.Join(dir, "backup.db")
 	if out, errOut, code := safeload(t, "", env, "backup", backup); code != exitOK {
 		t.Fatalf("backup exited %d\n%s%s", code, out, errOut)
