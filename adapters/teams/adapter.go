@@ -108,8 +108,9 @@ func New(cfg Config) (*Adapter, error) {
 			return nil, fmt.Errorf("%s: %w", setting, err)
 		}
 	}
-	for _, name := range []string{"teams.continued", "teams.continues", "teams.rag"} {
-		if _, err := cfg.Prompts.Check(name, map[string]any{"Title": "T", "Part": 2, "Of": 3, "Dot": "🔴", "RAG": "red"}); err != nil {
+	for _, name := range []string{"teams.continued", "teams.continues", "teams.rag", "teams.picture_too_large", "teams.picture_missing"} {
+		if _, err := cfg.Prompts.Check(name, map[string]any{"Title": "T", "Part": 2, "Of": 3, "Dot": "🔴", "RAG": "red",
+			"Name": "north-load.png", "KB": 2048, "MaxKB": 1024}); err != nil {
 			return nil, fmt.Errorf("prompt %s: %w", name, err)
 		}
 	}
