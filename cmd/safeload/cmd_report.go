@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/safeload/safeload/internal/audit"
+	"github.com/safeload/safeload/internal/chart"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/report"
-	"github.com/safeload/safeload/internal/chart"
 	"github.com/safeload/safeload/internal/store"
 )
 

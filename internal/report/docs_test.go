@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/chart"
+	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/digest"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/report"
