@@ -99,10 +99,11 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 // respond runs a request under the 3-second rule. The engine races a timer:
 // when it wins, a slash command's first message is the immediate answer;
 // when it loses, the immediate answer is "working on it" (nothing for a
-// button) and the result follows through response_url. first is nil when
-// there is nothing to answer at once. then must be called, after the
-// immediate answer is on its way, to send the rest.
-func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.WebhookMessage, then func()) {
+// button) and the result follows through response_url. first is the
+// immediate answer's JSON, nil when there is nothing to answer at once.
+// then must be called, after the immediate answer is on its way, to send
+// the rest.
+func (a *Adapter) respond(ctx context.Context, in inbound) (first json.RawMessage, then func()) {
 	start := time.Now()
 	if !a.replays.First(in.req.InteractionID, a.cfg.Clock.Now()) {
 		// A signed request sent again (a replay within the signature's
@@ -118,8 +119,8 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.Webho
 		a.logResponse(in, resp, start, false)
 		outs := a.outs(resp)
 		if len(outs) > 0 && !in.button && !outs[0].Replace && outs[0].Audience != domain.ToPerson {
-			if w := outs[0].webhook(); fitsAck(w) {
-				first, outs = w, outs[1:]
+			if first = ackJSON(outs[0].webhook()); first != nil {
+				outs = outs[1:]
 			}
 		}
 		return first, func() {
@@ -128,7 +129,7 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.Webho
 		}
 	default:
 		if !in.button {
-			first = &slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral, Text: a.cfg.Prompts.Say("slack.working", nil)}
+			first = ackJSON(&slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral, Text: a.cfg.Prompts.Say("slack.working", nil)})
 		}
 		return first, func() {
 			defer a.inflight.Done()
@@ -139,9 +140,15 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first *slackgo.Webho
 	}
 }
 
-func fitsAck(w *slackgo.WebhookMessage) bool {
+// ackJSON is an immediate answer as it is sent, marshalled once both to
+// measure it and to send it; nil when it is too large for an immediate
+// answer, which then goes through response_url.
+func ackJSON(w *slackgo.WebhookMessage) json.RawMessage {
 	b, err := json.Marshal(w)
-	return err == nil && len(b) < maxAckBytes
+	if err != nil || len(b) >= maxAckBytes {
+		return nil
+	}
+	return b
 }
 
 func (a *Adapter) outs(resp engine.Response) []outMsg {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	slackgo "github.com/slack-go/slack"
+
 	"github.com/safeload/safeload/adapters/adaptertest"
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
 	"github.com/safeload/safeload/internal/domain"
@@ -264,5 +266,29 @@ func TestNoTeamYetAnswersHowToSetOneUp(t *testing.T) {
 	out := h.Command(t, "slack:UALICE", "caseload", "board")
 	if len(out) != 1 || !out[0].Private || !out[0].Has("/caseload setup") {
 		t.Fatalf("got %+v", out)
+	}
+}
+
+// TestImmediateAnswerIsSentAsMeasured: the immediate answer is marshalled
+// once: the bytes measured against Slack's limit are the bytes sent, and
+// an answer too large for it is not one.
+func TestImmediateAnswerIsSentAsMeasured(t *testing.T) {
+	msg := domain.Message{Audience: domain.ToChannel, Title: "North: board", Text: "🟢 Team load 80.0 %"}
+	h := newHarness(t, withHandler(handlerFunc(func(context.Context, engine.Request) engine.Response {
+		return engine.Response{Messages: []domain.Message{msg}}
+	})))
+	want, err := json.Marshal(h.ad.render.render(msg)[0].webhook())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := h.post(t, "/slack/commands", h.commandForm("slack:UALICE", "caseload", "board", h.fake.ResponseURL()))
+	if code != http.StatusOK || !bytes.Equal(body, want) {
+		t.Fatalf("status %d, answer:\n%s\nwant exactly:\n%s", code, body, want)
+	}
+	if ackJSON(h.ad.render.render(msg)[0].webhook()) == nil {
+		t.Fatal("a small answer must fit")
+	}
+	if ackJSON(&slackgo.WebhookMessage{Text: strings.Repeat("x", maxAckBytes)}) != nil {
+		t.Fatalf("an answer of %d+ bytes is not an immediate one", maxAckBytes)
 	}
 }

@@ -57,7 +57,7 @@ func (a *Adapter) answer(ctx context.Context, w http.ResponseWriter, in inbound)
 	first, then := a.respond(ctx, in)
 	if first != nil {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(first)
+		_, _ = w.Write(first)
 	} else {
 		w.WriteHeader(http.StatusOK)
 	}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -100,7 +101,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 	}()
 }
 
-func (a *Adapter) ack(ctx context.Context, smc *socketmode.Client, envelope string, payload *slackgo.WebhookMessage) {
+func (a *Adapter) ack(ctx context.Context, smc *socketmode.Client, envelope string, payload json.RawMessage) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 	defer cancel()
 	var p any

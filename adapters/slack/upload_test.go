@@ -99,6 +99,9 @@ func TestChartSurvivesARestart(t *testing.T) {
 	if len(shared) != 1 || shared[0].Channel != fakeslack.DMChannel("UMEG") {
 		t.Fatalf("want the chart shared once in the DM; got %+v", shared)
 	}
+	if text := posts(h, "chat.postMessage"); len(text) != 1 || text[0].Channel != fakeslack.DMChannel("UMEG") {
+		t.Fatalf("want the digest's text posted once in the DM, before and after the restart; got %d posts", len(text))
+	}
 	if outboxItem(t, h, id) != nil {
 		t.Fatal("the item is still in the outbox")
 	}

@@ -54,10 +54,13 @@ type Conversation struct {
 	Name             string `json:"name,omitempty"`
 }
 
-// Attachment carries a card.
+// Attachment carries a card (Content), or a picture inline as a data: URI
+// (ContentURL) with its file name.
 type Attachment struct {
 	ContentType string `json:"contentType"`
-	Content     any    `json:"content"`
+	Content     any    `json:"content,omitempty"`
+	ContentURL  string `json:"contentUrl,omitempty"`
+	Name        string `json:"name,omitempty"`
 }
 
 // Entity is a mention (other entity types are read and ignored).

@@ -19,6 +19,7 @@ import (
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/internal/lograte"
 	"github.com/safeload/safeload/internal/replay"
 	"github.com/safeload/safeload/prompts"
 )
@@ -77,6 +78,8 @@ type Adapter struct {
 
 	// replays drops an activity seen before (by its id).
 	replays replay.Guard
+	// badTokens rate-limits the warning about refused requests.
+	badTokens lograte.Limiter
 }
 
 var (
@@ -108,8 +111,9 @@ func New(cfg Config) (*Adapter, error) {
 			return nil, fmt.Errorf("%s: %w", setting, err)
 		}
 	}
-	for _, name := range []string{"teams.continued", "teams.continues", "teams.rag"} {
-		if _, err := cfg.Prompts.Check(name, map[string]any{"Title": "T", "Part": 2, "Of": 3, "Dot": "🔴", "RAG": "red"}); err != nil {
+	for _, name := range []string{"teams.continued", "teams.continues", "teams.rag", "teams.picture_too_large", "teams.picture_missing"} {
+		if _, err := cfg.Prompts.Check(name, map[string]any{"Title": "T", "Part": 2, "Of": 3, "Dot": "🔴", "RAG": "red",
+			"Name": "north-load.png", "KB": 2048, "MaxKB": 1024}); err != nil {
 			return nil, fmt.Errorf("prompt %s: %w", name, err)
 		}
 	}
@@ -235,7 +239,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	// The engine's work is one transaction: it finishes even if Teams hangs up.
-	resp := a.handle(context.WithoutCancel(r.Context()), req)
+	// The engine answers a panic of its own as an internal error.
+	resp := a.cfg.Handler.Handle(context.WithoutCancel(r.Context()), req)
 	a.logResponse(&act, resp, start)
 	// Counted before the answer goes, so that Wait, once the answer is
 	// read, also waits for the replies.
@@ -249,8 +254,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 }
 
+// refuse answers 401. Anyone can send a bad token, so the warning is
+// logged at most once a minute, with how many were left out; the metric
+// counts every one.
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, why error) {
-	a.log.WithField("remote", r.RemoteAddr).WithField("reason", why.Error()).Warn("teams: request refused")
+	if ok, n := a.badTokens.Allow(a.cfg.Clock.Now()); ok {
+		a.log.WithFields(logrus.Fields{"remote": r.RemoteAddr, "reason": why.Error(), "suppressed": n}).Warn("teams: request refused")
+	}
 	if a.cfg.Refused != nil {
 		a.cfg.Refused(refusalKind(why))
 	}
@@ -295,19 +305,6 @@ func (a *Adapter) remember(act *Activity) {
 	if err := a.refs.remember(platform+":"+ch, domain.ConversationRef{ServiceURL: act.ServiceURL, Conversation: ch, Tenant: tenant, Name: name}); err != nil {
 		a.log.WithError(err).Error("teams: cannot keep the channel's conversation reference")
 	}
-}
-
-// handle runs the engine; a panic becomes an internal error for this
-// request only.
-func (a *Adapter) handle(ctx context.Context, req engine.Request) (resp engine.Response) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.WithFields(logrus.Fields{"request_id": req.InteractionID, "panic": p}).Error("engine panicked")
-			resp = engine.Response{Code: domain.EINTERNAL, Messages: []domain.Message{{Audience: domain.ToCaller,
-				Text: a.cfg.Prompts.Say("error.internal", nil)}}}
-		}
-	}()
-	return a.cfg.Handler.Handle(ctx, req)
 }
 
 // reply sends the engine's answer: a card that replaces the pressed one is

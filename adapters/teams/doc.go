@@ -5,7 +5,8 @@
 // reading activities (commands typed with or without a slash, the bot's
 // @mention stripped, other @mentions turned into people, Action.Submit
 // presses); rendering platform-neutral messages as Adaptive Cards within
-// Teams' size limit; replying through the Bot Connector REST API with the
+// Teams' size limit, a message's chart following its cards as an inline
+// image; replying through the Bot Connector REST API with the
 // bot's own token, private answers always in the person's 1:1 chat with the
 // bot; delivering the outbox; remembering where each channel and person can
 // be reached; and the app package that `safeload teams manifest` writes.

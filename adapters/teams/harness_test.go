@@ -239,12 +239,20 @@ func (h *harness) shownSince(t testing.TB, from int) []adaptertest.Shown {
 // format.
 func checkActivity(t testing.TB, raw json.RawMessage) {
 	t.Helper()
-	if len(raw) > maxMessageBytes {
-		t.Fatalf("an activity of %d bytes is over Teams' %d", len(raw), maxMessageBytes)
-	}
 	var a Activity
 	if err := json.Unmarshal(raw, &a); err != nil {
 		t.Fatal(err)
+	}
+	if len(a.Attachments) == 1 && strings.HasPrefix(a.Attachments[0].ContentType, "image/") {
+		// A picture: Teams does not count its base64 in the message's size.
+		if at := a.Attachments[0]; a.Type != "message" || at.Content != nil || at.Name == "" || a.Text == "" ||
+			len(raw)-len(at.ContentURL) > maxMessageBytes || len(at.ContentURL)*3/4 > maxPictureBytes+3 {
+			t.Fatalf("not a message with one inline picture, its name and alt text:\n%.500s", raw)
+		}
+		return
+	}
+	if len(raw) > maxMessageBytes {
+		t.Fatalf("an activity of %d bytes is over Teams' %d", len(raw), maxMessageBytes)
 	}
 	if a.Type != "message" || len(a.Attachments) != 1 || a.Attachments[0].ContentType != CardContentType {
 		t.Fatalf("not a message with one Adaptive Card:\n%s", raw)

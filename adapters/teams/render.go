@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -23,6 +24,13 @@ const (
 	// maxFacts is how many facts go in one fact set.
 	maxFacts     = 10
 	summaryBytes = 150
+	// maxPictureBytes is the largest picture sent: Teams shows an inline
+	// image of up to 1 MB, and does not count its base64 in the size of the
+	// message around it. A larger one is not sent, and the card says so.
+	maxPictureBytes = 1 << 20
+	// maxAltText bounds the alt text sent with a picture; the card beside
+	// it carries every figure.
+	maxAltText = 1000
 )
 
 // The Adaptive Card schema version Teams renders on every client.
@@ -93,12 +101,49 @@ type outCard struct {
 	Replace  bool
 	Summary  string
 	Card     Card
+	// Picture, when set, makes this part the message's picture instead of
+	// a card.
+	Picture *domain.Image
 }
 
-// activity is the message activity that carries the card.
+// activity is the message activity that carries the card, or the picture.
 func (o outCard) activity() *Activity {
+	if o.Picture != nil {
+		return pictureActivity(o.Summary, o.Picture)
+	}
 	return &Activity{Type: "message", Summary: o.Summary,
 		Attachments: []Attachment{{ContentType: CardContentType, Content: o.Card}}}
+}
+
+// pictureActivity carries a picture as an inline attachment, its bytes in a
+// base64 data: URI, with its alt text as the activity's text. An Adaptive
+// Card's Image element cannot hold such a URI within the card's budget, so
+// the picture goes in an activity of its own, after the cards.
+func pictureActivity(summary string, img *domain.Image) *Activity {
+	typ := pictureType(img)
+	return &Activity{Type: "message", Summary: summary, Text: img.AltWithin(maxAltText), TextFormat: "plain",
+		Attachments: []Attachment{{ContentType: typ, Name: img.Name,
+			ContentURL: "data:" + typ + ";base64," + base64.StdEncoding.EncodeToString(img.Data)}}}
+}
+
+// pictureType is the picture's media type; the charts are PNG.
+func pictureType(img *domain.Image) string {
+	if img.Type == "" {
+		return "image/png"
+	}
+	return img.Type
+}
+
+// pictureNote is what the card says instead of showing a picture that
+// cannot be sent, "" when it can be.
+func (r renderer) pictureNote(img *domain.Image) string {
+	switch {
+	case len(img.Data) == 0 || !strings.HasPrefix(pictureType(img), "image/"):
+		return r.p.Say("teams.picture_missing", map[string]any{"Name": img.Name})
+	case len(img.Data) > maxPictureBytes:
+		return r.p.Say("teams.picture_too_large", map[string]any{"Name": img.Name, "KB": len(img.Data) / 1024, "MaxKB": maxPictureBytes / 1024})
+	}
+	return ""
 }
 
 // renderer turns the engine's messages into Adaptive Cards.
@@ -181,13 +226,23 @@ func (r renderer) render(m domain.Message) []outCard {
 	if f := strings.TrimSpace(m.Footer); f != "" {
 		ps = append(ps, textPieces(f, Element{Type: "TextBlock", Wrap: true, IsSubtle: true, Size: "Small"})...)
 	}
+	picture := m.Image
+	if picture != nil {
+		if note := r.pictureNote(picture); note != "" {
+			ps = append(ps, textPieces(note, Element{Type: "TextBlock", Wrap: true, IsSubtle: true, Size: "Small"})...)
+			picture = nil
+		}
+	}
 	actions := buttons(m.Buttons)
-	if len(ps) == 0 && len(actions) == 0 {
+	if len(ps) == 0 && len(actions) == 0 && picture == nil {
 		return nil
 	}
 
-	parts := pack(ps, cardBudget-size(actions))
 	summary := r.mentions(fallback(m), false)
+	if len(ps) == 0 && len(actions) == 0 {
+		return []outCard{{Audience: m.Audience, To: m.To, Summary: summary, Picture: picture}}
+	}
+	parts := pack(ps, cardBudget-size(actions))
 	out := make([]outCard, len(parts))
 	for i, part := range parts {
 		body := make([]Element, 0, len(part)+2)
@@ -207,6 +262,9 @@ func (r renderer) render(m domain.Message) []outCard {
 		}
 		c.MSTeams.Entities = r.withMentions(c.Body)
 		out[i] = outCard{Audience: m.Audience, To: m.To, Replace: m.Replace && i == 0, Summary: summary, Card: c}
+	}
+	if picture != nil {
+		out = append(out, outCard{Audience: m.Audience, To: m.To, Summary: summary, Picture: picture})
 	}
 	return out
 }

@@ -15,7 +15,8 @@ import (
 // Send delivers one outbox message to dest, "teams:<id>": a post in a
 // channel for a channel ("19:…"), else a message in the person's 1:1 chat
 // with the bot, opened when there is none yet. A message too big for one
-// card goes as several; if a later one fails, the retry carries on after
+// card goes as several, and its picture, if any, follows them in an
+// activity of its own; if a later one fails, the retry carries on after
 // those already sent.
 func (a *Adapter) Send(ctx context.Context, dest string, msg domain.Message) error {
 	b, err := json.Marshal(msg)

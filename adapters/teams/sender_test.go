@@ -83,12 +83,7 @@ func TestSendRetries(t *testing.T) {
 	}
 	// The next message uses the remembered chat, also after a restart
 	// (a new adapter over the same store).
-	h2, err := New(Config{AppID: testAppID, AppPassword: testPassword, TenantID: testTenant, OpenIDURL: h.fake.OpenIDURL(),
-		TokenURL: h.fake.TokenURL(), Handler: h.rec, Store: h.st, Prompts: prompts.MustLoad(), Log: h.logger, Clock: h.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h2.Close()
+	h2 := h.restart(t)
 	if err := h2.Send(ctx, string(alice), msg); err != nil {
 		t.Fatal(err)
 	}

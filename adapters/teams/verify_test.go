@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,6 +35,8 @@ func TestRefusals(t *testing.T) {
 	if code := h.send(t, h.activity(h.Person("admin"), "caseload setup North CIN", false), ""); code != http.StatusOK {
 		t.Fatalf("setup: %d", code)
 	}
+	var reasons []string
+	h.ad.cfg.Refused = func(reason string) { reasons = append(reasons, reason) }
 	now := h.clock.Now()
 	forged := faketeams.UnpublishedKey()
 	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": Issuer, "aud": testAppID,
@@ -87,11 +90,25 @@ func TestRefusals(t *testing.T) {
 			}
 		})
 	}
-	if log := h.logText(); !strings.Contains(log, "request refused") || !strings.Contains(log, "tenant") {
-		t.Fatalf("refusals must be logged with their reason:\n%s", log)
+	// Each refusal is counted with its reason; anyone can send them, so the
+	// log has one line a minute, which says how many it left out.
+	if got := strings.Join(reasons, " "); len(reasons) != len(tests) || !strings.Contains(got, "tenant") ||
+		!strings.Contains(got, "serviceurl") || !strings.Contains(got, "token") {
+		t.Fatalf("refusals counted: %q", got)
+	}
+	if n := strings.Count(h.logText(), "request refused"); n != 1 {
+		t.Fatalf("%d warnings for %d refusals within a minute, want 1:\n%s", n, len(tests), h.logText())
+	}
+	h.clock.Advance(time.Minute)
+	if code := h.sendHeader(t, h.activity(h.Person("admin"), "capacity", false), "Bearer not.a.jwt"); code != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", code)
+	}
+	if log := h.logText(); strings.Count(log, "request refused") != 2 || !strings.Contains(log, fmt.Sprintf("suppressed=%d", len(tests)-1)) {
+		t.Fatalf("a minute later, one more warning saying how many were left out:\n%s", log)
 	}
 
 	// Within the five minutes of skew, an expired token still counts.
+	now = h.clock.Now()
 	code := h.sendHeader(t, h.activity(h.Person("admin"), "caseload case add C-901 cin", false),
 		"Bearer "+h.fake.Token(now, faketeams.Claims{Expires: now.Add(-4 * time.Minute)}))
 	if code != http.StatusOK {

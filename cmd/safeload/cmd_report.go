@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/safeload/safeload/internal/audit"
+	"github.com/safeload/safeload/internal/chart"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/report"
 )
@@ -23,6 +24,9 @@ func (c *cli) writeCharts(dir string, msgs []domain.Message) int {
 	for _, m := range msgs {
 		if m.Image == nil {
 			continue
+		}
+		if err := chart.Draw(m.Image); err != nil {
+			return c.fail(exitFailed, "digest: %v", err)
 		}
 		path := filepath.Join(dir, filepath.Base(m.Image.Name))
 		if err := writeFileAtomic(path, m.Image.Data); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/safeload/safeload/internal/chart"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/domain"
 )
@@ -200,11 +201,12 @@ func (l *Loop) block(dest string, until time.Time) {
 // send delivers one item; a split message's progress is stored after each
 // part, in the item itself.
 func (l *Loop) send(ctx context.Context, s Sender, it *domain.OutboxItem) error {
+	msg := l.drawn(it)
 	ps, ok := s.(PartSender)
 	if !ok {
-		return s.Send(ctx, it.Dest, it.Message)
+		return s.Send(ctx, it.Dest, msg)
 	}
-	return ps.SendParts(ctx, it.Dest, it.Message, it.PartsSent, func(n int) error {
+	return ps.SendParts(ctx, it.Dest, msg, it.PartsSent, func(n int) error {
 		if n <= it.PartsSent {
 			return nil
 		}
@@ -218,6 +220,26 @@ func (l *Loop) send(ctx context.Context, s Sender, it *domain.OutboxItem) error 
 			return tx.PutOutboxItem(cur)
 		})
 	})
+}
+
+// drawn is the item's message with its chart drawn. The picture is drawn
+// here, not when the digest was built, so a thousand digests cost their
+// figures inside the store transaction and their pictures one at a time as
+// they are sent. A chart that cannot be drawn is left out: the message's
+// text carries every figure.
+func (l *Loop) drawn(it *domain.OutboxItem) domain.Message {
+	msg := it.Message
+	if msg.Image == nil || msg.Image.Drawn() {
+		return msg
+	}
+	img := *msg.Image
+	if err := chart.Draw(&img); err != nil {
+		l.log().WithError(err).WithField("outbox_id", it.ID).Warn("sending a message without its picture")
+		msg.Image = nil
+		return msg
+	}
+	msg.Image = &img
+	return msg
 }
 
 // record stores the outcome of one attempt and returns when the item is

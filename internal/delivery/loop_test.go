@@ -1,14 +1,17 @@
 package delivery_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image/png"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/safeload/safeload/internal/chart"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/delivery"
 	"github.com/safeload/safeload/internal/domain"
@@ -230,5 +233,56 @@ func TestSplitMessageProgressSurvivesARestart(t *testing.T) {
 	want := []string{"digest part 1", "digest part 2", "digest part 3", "digest part 4"}
 	if got := s.got(); len(got) != len(want) {
 		t.Fatalf("posted %v, want %v", got, want)
+	}
+}
+
+// pictures records what each sent message carried.
+type pictures struct{ got []domain.Message }
+
+func (p *pictures) Send(_ context.Context, _ string, m domain.Message) error {
+	p.got = append(p.got, m)
+	return nil
+}
+
+// TestChartsAreDrawnWhenSent: a digest keeps its chart as figures; the
+// sender gets the picture drawn, and the stored item keeps only the figures.
+func TestChartsAreDrawnWhenSent(t *testing.T) {
+	tc := chart.TeamChart{Title: "North: team load 90.0 %", Bands: chart.Bands{Room: 95, Amber: 100, Red: 110},
+		Bars: []chart.Bar{{Name: "Ann", Percent: 104, Load: 88.4, RAG: domain.Amber}, {Name: "Ben", Percent: 76, Load: 64.6, RAG: domain.Green}}}
+	img, err := chart.TeamImage(tc, "north.png", "two bars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(t0)
+	st := open(t, filepath.Join(t.TempDir(), "s.db"), clk)
+	var ids []uint64
+	for _, im := range []*domain.Image{img, {Name: "broken.png", Alt: "nothing", Kind: "pie", Spec: []byte("{}")}} {
+		it := &domain.OutboxItem{Dest: "slack:C1", Message: domain.Message{Audience: domain.ToChannel, To: "slack:C1", Text: "digest", Image: im}}
+		if err := st.Update(func(tx domain.Tx) error { return tx.Enqueue(it) }); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, it.ID)
+	}
+	stored := item(t, st, ids[0]).Message.Image
+	if stored == nil || stored.Drawn() || stored.Kind != chart.KindTeam {
+		t.Fatalf("the outbox should keep the figures, not the picture: %+v", stored)
+	}
+	p := &pictures{}
+	loop := &delivery.Loop{Store: st, Clock: clk, Senders: map[string]delivery.Sender{"slack": p}}
+	if _, err := loop.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.got) != 2 {
+		t.Fatalf("sent %d messages, want 2", len(p.got))
+	}
+	got := p.got[0].Image
+	if got == nil || !got.Drawn() || got.Type != "image/png" {
+		t.Fatalf("the chart reached the sender undrawn: %+v", got)
+	}
+	if _, err := png.Decode(bytes.NewReader(got.Data)); err != nil {
+		t.Fatalf("the drawn chart is not a PNG: %v", err)
+	}
+	if p.got[1].Image != nil || p.got[1].Text != "digest" {
+		t.Errorf("a chart that cannot be drawn must be left out and the text sent: %+v", p.got[1])
 	}
 }

@@ -73,17 +73,16 @@ func (b *Builder) TrendChart(reports []*Report, now time.Time) chart.TrendChart 
 	return t
 }
 
-// attachTeamChart puts the team's chart on its digest message. A chart
-// that cannot be drawn leaves the digest without a picture rather than
-// without a digest.
+// attachTeamChart puts the team's chart on its digest message, as figures
+// to be drawn when it is sent (chart.Draw). A chart that cannot be kept
+// leaves the digest without a picture rather than without a digest.
 func (b *Builder) attachTeamChart(m *domain.Message, r *Report) {
 	tc := b.TeamChart(r)
-	img, _, err := tc.PNG()
+	img, err := chart.TeamImage(tc, r.Team.ID+"-load-"+string(domain.DateOf(r.Week))+".png", b.say("chart.team.alt", "C", tc))
 	if err != nil {
 		return
 	}
-	m.Image = &domain.Image{Name: r.Team.ID + "-load-" + string(domain.DateOf(r.Week)) + ".png", Type: img.ContentType,
-		Alt: b.say("chart.team.alt", "C", tc), Data: img.Data}
+	m.Image = img
 }
 
 // attachTrendChart puts the teams' 12-week chart on a service manager's
@@ -93,13 +92,12 @@ func (b *Builder) attachTrendChart(m *domain.Message, sm domain.PersonID, report
 		return
 	}
 	tc := b.TrendChart(reports, now)
-	img, err := tc.PNG()
+	week := domain.DateOf(domain.WeekStart(now.In(b.Loc), b.Loc))
+	img, err := chart.TrendImage(tc, fileSafe(string(sm))+"-teams-load-"+string(week)+".png", b.say("chart.trend.alt", "C", tc))
 	if err != nil {
 		return
 	}
-	week := domain.DateOf(domain.WeekStart(now.In(b.Loc), b.Loc))
-	m.Image = &domain.Image{Name: fileSafe(string(sm)) + "-teams-load-" + string(week) + ".png", Type: img.ContentType,
-		Alt: b.say("chart.trend.alt", "C", tc), Data: img.Data}
+	m.Image = img
 }
 
 // fileSafe keeps letters, digits and '-' of s, so a person ID can name a

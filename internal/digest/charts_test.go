@@ -79,7 +79,14 @@ func TestDigestsCarryTheirCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := team[0].Image
-	if img == nil || img.Name != "north-load-2026-10-19.png" || img.Type != "image/png" || len(img.Data) >= 1<<20 {
+	// The digest keeps the chart's figures; it is drawn when it is sent.
+	if img == nil || img.Drawn() || img.Kind != chart.KindTeam || len(img.Spec) > 4<<10 {
+		t.Fatalf("team digest image, before drawing: %+v", img)
+	}
+	if err := chart.Draw(img); err != nil {
+		t.Fatal(err)
+	}
+	if img.Name != "north-load-2026-10-19.png" || img.Type != "image/png" || len(img.Data) >= 1<<20 {
 		t.Fatalf("team digest image: %+v", img)
 	}
 	if _, err := png.Decode(bytes.NewReader(img.Data)); err != nil {
@@ -128,8 +135,11 @@ func TestDigestsCarryTheirCharts(t *testing.T) {
 	}
 
 	sm := across[0].Image
-	if sm == nil || sm.Name != "test-sam-teams-load-2026-10-19.png" {
+	if sm == nil || sm.Name != "test-sam-teams-load-2026-10-19.png" || sm.Kind != chart.KindTrend {
 		t.Fatalf("service manager's image: %+v", sm)
+	}
+	if err := chart.Draw(sm); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := png.Decode(bytes.NewReader(sm.Data)); err != nil {
 		t.Fatal(err)

@@ -80,11 +80,30 @@ func (r *run) digest() error {
 	if err != nil {
 		return err
 	}
+	// The digest goes to the team's channel through the outbox, as the
+	// weekly one does: only the outbox's senders carry its chart (a file
+	// upload, an attachment), which an answer to a command cannot. The
+	// caller is told privately that it is on its way.
+	dest := r.team.Channel
+	if dest == "" {
+		dest = r.req.Channel
+	}
+	chart := false
 	for _, m := range msgs {
-		r.toChannel(m)
+		chart = chart || m.Image != nil
+		m.Audience, m.To = domain.ToChannel, string(dest)
+		if err := r.tx.Enqueue(&domain.OutboxItem{Dest: string(dest), Kind: KindDigest, Message: m}); err != nil {
+			return err
+		}
+		r.enqueued = true
 	}
 	if err := r.audit("digest.post", r.team.ID, "", "", "on request"); err != nil {
 		return err
 	}
+	r.toCaller(domain.Message{Text: r.e.say("digest.posted", "Team", r.team.Name, "Here", dest == r.req.Channel, "Chart", chart)})
 	return nil
 }
+
+// KindDigest is the outbox kind of a digest posted on request, the same as
+// the weekly one's.
+const KindDigest = "digest"

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeload/safeload/internal/chart"
 	"github.com/safeload/safeload/internal/clock"
 	"github.com/safeload/safeload/internal/digest"
 	"github.com/safeload/safeload/internal/domain"
@@ -134,6 +135,9 @@ func TestDocsPictures(t *testing.T) {
 		r, err = report.Build(tx, report.Options{From: "2026-07-01", To: "2026-09-30", Policy: &pol, Loc: london, Now: at("2026-10-05", 9)})
 		return err
 	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chart.Draw(msgs[0].Image); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := png.Decode(bytes.NewReader(msgs[0].Image.Data)); err != nil {

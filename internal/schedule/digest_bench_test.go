@@ -127,6 +127,33 @@ func outboxDepth(b *testing.B, st *store.DB) int {
 	return s.OutboxDepth
 }
 
+// drainOutbox deletes every waiting message, as delivery would, and says how
+// many there were.
+func drainOutbox(b *testing.B, st *store.DB) int {
+	b.Helper()
+	n := 0
+	err := st.Update(func(tx domain.Tx) error {
+		items, err := tx.Outbox(0)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := tx.DeleteOutboxItem(it.ID); err != nil {
+				return err
+			}
+		}
+		n = len(items)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if d := outboxDepth(b, st); d != 0 {
+		b.Fatalf("the outbox still holds %d messages after draining", d)
+	}
+	return n
+}
+
 func BenchmarkDigestRun1000Teams(b *testing.B) {
 	dir := b.TempDir()
 	master := filepath.Join(dir, "master.db")
@@ -138,8 +165,11 @@ func BenchmarkDigestRun1000Teams(b *testing.B) {
 	if _, err := s.RunOnce(benchFriday); err != nil {
 		b.Fatal(err)
 	}
-	if n := outboxDepth(b, st); n != 0 {
-		b.Fatalf("the Friday pass enqueued %d messages, want none", n)
+	// The Friday pass tells the service managers of the teams over
+	// capacity; those messages are delivered before Monday, so that the
+	// Monday pass measured below is the digest run alone.
+	if n := drainOutbox(b, st); n > benchdata.Teams {
+		b.Fatalf("the Friday pass enqueued %d messages, want at most one team alert each", n)
 	}
 	if err := st.Close(); err != nil {
 		b.Fatal(err)

@@ -40,6 +40,17 @@ type Call struct {
 	Member string
 	Tenant string
 	Token  string
+	// Picture is the inline image a posted activity carried, decoded from
+	// its data: URI.
+	Picture *Picture
+}
+
+// Picture is an image sent inline in an activity.
+type Picture struct {
+	Name, Type string
+	// Text is the activity's text beside it (its alt text).
+	Text string
+	Data []byte
 }
 
 // Reply is a scripted failure.
@@ -222,8 +233,8 @@ func (s *Server) TokenRequests() int {
 	return s.tokenReqs
 }
 
-// Fail makes the next calls of a kind ("post", "update", "create") fail,
-// one reply each.
+// Fail makes the next calls of a kind ("post", "update", "create", or
+// "picture": a post that carries an inline image) fail, one reply each.
 func (s *Server) Fail(kind string, replies ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -292,21 +303,62 @@ func (s *Server) ChatMember(conv string) string {
 }
 
 func (s *Server) post(w http.ResponseWriter, r *http.Request) {
-	tok, ok := s.begin(w, r, "post")
-	if !ok {
-		return
-	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil || !json.Valid(body) {
 		http.Error(w, `{"error":{"code":"BadArgument"}}`, http.StatusBadRequest)
 		return
 	}
+	pic, err := picture(body)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"BadArgument","message":"`+err.Error()+`"}}`, http.StatusBadRequest)
+		return
+	}
+	kind := "post"
+	if pic != nil {
+		kind = "picture"
+	}
+	tok, ok := s.begin(w, r, kind)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	s.seq++
 	id := fmt.Sprintf("act-%d", s.seq)
-	s.calls = append(s.calls, Call{Kind: "post", Conversation: r.PathValue("conv"), ActivityID: id, Activity: body, Token: tok})
+	s.calls = append(s.calls, Call{Kind: "post", Conversation: r.PathValue("conv"), ActivityID: id, Activity: body, Token: tok, Picture: pic})
 	s.mu.Unlock()
 	writeJSON(w, map[string]string{"id": id})
+}
+
+// picture reads the inline image of an activity, as the Bot Connector
+// takes one: an attachment of an image type whose contentUrl is a base64
+// data: URI of the same type. nil when there is none.
+func picture(activity []byte) (*Picture, error) {
+	var a struct {
+		Text        string `json:"text"`
+		Attachments []struct {
+			ContentType string `json:"contentType"`
+			ContentURL  string `json:"contentUrl"`
+			Name        string `json:"name"`
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(activity, &a); err != nil {
+		return nil, err
+	}
+	for _, at := range a.Attachments {
+		if !strings.HasPrefix(at.ContentType, "image/") {
+			continue
+		}
+		b64, ok := strings.CutPrefix(at.ContentURL, "data:"+at.ContentType+";base64,")
+		if !ok {
+			return nil, fmt.Errorf("image attachment without a base64 data URI of type %s", at.ContentType)
+		}
+		data, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(data) == 0 {
+			return nil, fmt.Errorf("image attachment whose data URI does not decode")
+		}
+		return &Picture{Name: at.Name, Type: at.ContentType, Text: a.Text, Data: data}, nil
+	}
+	return nil, nil
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request) {
@@ -344,7 +396,8 @@ type Button struct {
 }
 
 // Flatten reads the first Adaptive Card of an activity as text (every text
-// block, fact and title, mentions as names) and its buttons.
+// block, fact and title, mentions as names) and its buttons; an activity
+// without a card is its text.
 func Flatten(activity json.RawMessage) (text string, buttons []Button, card json.RawMessage, err error) {
 	var a struct {
 		Attachments []struct {
@@ -356,10 +409,15 @@ func Flatten(activity json.RawMessage) (text string, buttons []Button, card json
 	if err := json.Unmarshal(activity, &a); err != nil {
 		return "", nil, nil, err
 	}
-	if len(a.Attachments) == 0 {
+	for _, at := range a.Attachments {
+		if at.ContentType == "application/vnd.microsoft.card.adaptive" {
+			card = at.Content
+			break
+		}
+	}
+	if card == nil {
 		return a.Text, nil, nil, nil
 	}
-	card = a.Attachments[0].Content
 	var c struct {
 		Body    []element `json:"body"`
 		Actions []struct {
