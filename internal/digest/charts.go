@@ -15,19 +15,18 @@ const TrendWeeks = 12
 // the week of the Monday week, oldest first; weeks with none are left out.
 // Only those n are read, however many years the store holds.
 func RecentSnapshots(tx domain.Tx, team string, week domain.Date, n int) ([]*Snapshot, error) {
-	keys, err := tx.StateKeys(snapshotPrefix(team))
+	weeks, err := tx.SnapshotWeeks(team)
 	if err != nil {
 		return nil, err
 	}
 	from := domain.Date(week.Time(time.UTC).AddDate(0, 0, -7*(n-1)).Format(time.DateOnly))
 	var out []*Snapshot
-	for _, k := range keys {
-		w := domain.Date(strings.TrimPrefix(k, snapshotPrefix(team)))
+	for _, w := range weeks {
 		if w < from || w > week {
 			continue
 		}
 		var s Snapshot
-		if ok, err := tx.GetState(k, &s); err != nil {
+		if ok, err := tx.WeekSnapshot(team, w, &s); err != nil {
 			return nil, err
 		} else if ok {
 			out = append(out, &s)

@@ -2,7 +2,6 @@ package digest
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/safeload/safeload/internal/domain"
@@ -67,12 +66,6 @@ func (s *Snapshot) Member(p domain.PersonID) (MemberSnapshot, bool) {
 
 // snapshotPrefix starts every snapshot key of a team. Team IDs are slugs
 // (no colon), so one team's prefix never matches another's keys.
-func snapshotPrefix(team string) string { return "snap:" + team + ":" }
-
-// SnapshotKey is the state key of a team's snapshot for the week starting
-// on the Monday week: "snap:<team>:<YYYY-MM-DD>", which sorts by week.
-func SnapshotKey(team string, week domain.Date) string { return snapshotPrefix(team) + string(week) }
-
 // WeekOf is the Monday of t's week in loc, as a date.
 func WeekOf(t time.Time, loc *time.Location) domain.Date {
 	return domain.DateOf(domain.WeekStart(t, loc))
@@ -105,9 +98,9 @@ func snapshotOf(team string, week domain.Date, now time.Time, s domain.TeamSumma
 // there already; created says whether it wrote one. The first figures of a
 // week stand for it, so the snapshot is not rewritten as the week goes on.
 func EnsureSnapshot(tx domain.Tx, pol *domain.Policy, loc *time.Location, team *domain.Team, now time.Time) (snap *Snapshot, created bool, err error) {
-	key := SnapshotKey(team.ID, WeekOf(now, loc))
+	week := WeekOf(now, loc)
 	var have Snapshot
-	if ok, err := tx.GetState(key, &have); err != nil {
+	if ok, err := tx.WeekSnapshot(team.ID, week, &have); err != nil {
 		return nil, false, err
 	} else if ok {
 		return &have, false, nil
@@ -116,40 +109,40 @@ func EnsureSnapshot(tx domain.Tx, pol *domain.Policy, loc *time.Location, team *
 	if err != nil {
 		return nil, false, err
 	}
-	return snap, true, tx.PutState(key, snap)
+	return snap, true, tx.PutWeekSnapshot(team.ID, week, snap)
 }
 
 // EnsureSnapshotOf is EnsureSnapshot with the figures of r, a report on
 // the team at now worked out in tx.
 func EnsureSnapshotOf(tx domain.Tx, loc *time.Location, r *Report) (snap *Snapshot, created bool, err error) {
-	key := SnapshotKey(r.Team.ID, WeekOf(r.Now, loc))
+	week := WeekOf(r.Now, loc)
 	var have Snapshot
-	if ok, err := tx.GetState(key, &have); err != nil {
+	if ok, err := tx.WeekSnapshot(r.Team.ID, week, &have); err != nil {
 		return nil, false, err
 	} else if ok {
 		return &have, false, nil
 	}
-	snap = snapshotOf(r.Team.ID, WeekOf(r.Now, loc), r.Now, r.S)
+	snap = snapshotOf(r.Team.ID, week, r.Now, r.S)
 	snap.OpenConcerns = len(r.Concerns)
-	return snap, true, tx.PutState(key, snap)
+	return snap, true, tx.PutWeekSnapshot(r.Team.ID, week, snap)
 }
 
 // HasSnapshot reports whether the team's snapshot for now's week is stored.
 func HasSnapshot(tx domain.Tx, loc *time.Location, team string, now time.Time) (bool, error) {
 	var s Snapshot
-	return tx.GetState(SnapshotKey(team, WeekOf(now, loc)), &s)
+	return tx.WeekSnapshot(team, WeekOf(now, loc), &s)
 }
 
 // Snapshots lists a team's stored snapshots, oldest week first.
 func Snapshots(tx domain.Tx, team string) ([]*Snapshot, error) {
-	keys, err := tx.StateKeys(snapshotPrefix(team))
+	weeks, err := tx.SnapshotWeeks(team)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Snapshot, 0, len(keys))
-	for _, k := range keys {
+	out := make([]*Snapshot, 0, len(weeks))
+	for _, w := range weeks {
 		var s Snapshot
-		if ok, err := tx.GetState(k, &s); err != nil {
+		if ok, err := tx.WeekSnapshot(team, w, &s); err != nil {
 			return nil, err
 		} else if ok {
 			out = append(out, &s)
@@ -162,16 +155,16 @@ func Snapshots(tx domain.Tx, team string) ([]*Snapshot, error) {
 // PreviousSnapshot is the team's latest snapshot of a week before week, or
 // nil when there is none.
 func PreviousSnapshot(tx domain.Tx, team string, week domain.Date) (*Snapshot, error) {
-	keys, err := tx.StateKeys(snapshotPrefix(team))
+	weeks, err := tx.SnapshotWeeks(team)
 	if err != nil {
 		return nil, err
 	}
-	for i := len(keys) - 1; i >= 0; i-- {
-		if strings.TrimPrefix(keys[i], snapshotPrefix(team)) >= string(week) {
+	for i := len(weeks) - 1; i >= 0; i-- {
+		if weeks[i] >= week {
 			continue
 		}
 		var s Snapshot
-		if ok, err := tx.GetState(keys[i], &s); err != nil {
+		if ok, err := tx.WeekSnapshot(team, weeks[i], &s); err != nil {
 			return nil, err
 		} else if ok {
 			return &s, nil

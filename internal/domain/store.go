@@ -92,6 +92,13 @@ type Tx interface {
 	PutOutboxItem(item *OutboxItem) error
 	DeleteOutboxItem(id uint64) error
 
+	// WeekSnapshot reads a team's figures of the week starting on the
+	// Monday week into v (false when none is stored); PutWeekSnapshot
+	// stores them; SnapshotWeeks lists the weeks stored, oldest first.
+	WeekSnapshot(team string, week Date, v any) (bool, error)
+	PutWeekSnapshot(team string, week Date, v any) error
+	SnapshotWeeks(team string) ([]Date, error)
+
 	// State keeps small named records for the schedulers (clocks fired,
 	// digests posted, weekly snapshots), JSON-encoded.
 	GetState(key string, v any) (bool, error)

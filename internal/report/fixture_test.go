@@ -98,7 +98,7 @@ func newFixture(t *testing.T) *fixture {
 				for i := range snap.Members {
 					snap.Members[i].Role, snap.Members[i].FTE = "", 0
 				}
-				return tx.PutState(digest.SnapshotKey("north", snap.Week), snap)
+				return tx.PutWeekSnapshot("north", snap.Week, snap)
 			}
 			return nil
 		})

@@ -24,7 +24,7 @@ import (
 //	digest-since                         the scheduler's first pass ever
 //
 // Times are UTC (RFC 3339, or Unix nanoseconds for exact instants); weeks
-// are the Monday's date. Snapshots ("snap:…") belong to package digest.
+// are the Monday's date. Weekly snapshots are kept by the store (WeekSnapshot).
 
 func concernKey(id uint64, n int) string { return fmt.Sprintf("esc:concern:%d:%d", id, n) }
 

@@ -41,7 +41,8 @@ import (
 //	outboxdue   next try (timeKey) seq → nothing: waiting items by when
 //	            they are due (since schema 3)
 //	outboxlive  seq → nothing: waiting (not failed) items (since schema 3)
-//	state       name → JSON (scheduler clocks, digests, snapshots)
+//	state       name → JSON (scheduler clocks, digests), and the weekly
+//	            snapshots "snap:<team>:<Monday>" (see snapshots.go)
 //	convrefs    person or channel ID → ConversationRef (where a platform
 //	            like Teams reaches them later)
 //

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T, clk clock.Clock) domain.Store) {
 		{"ValuesAreCopies", testCopies},
 		{"ConcurrentUpdates", testConcurrent},
 		{"GroupRefusalDiscardsOnlyItsWrites", testGroup},
+		{"WeekSnapshots", testWeekSnapshots},
 		{"TeamLife", testTeamLife},
 		{"ReadModels", testReadModels},
 	}
@@ -936,6 +937,40 @@ func testGroup(t *testing.T, s domain.Store) {
 				t.Errorf("outbox holds %q, from a refused call", it.Dest)
 			}
 		}
+		return nil
+	})
+}
+
+// testWeekSnapshots stores weekly figures of two teams whose IDs share a
+// beginning, out of order: each team lists its own weeks, oldest first.
+func testWeekSnapshots(t *testing.T, s domain.Store) {
+	put := map[string][]domain.Date{
+		"north":      {"2026-05-11", "2026-04-27", "2026-05-04"},
+		"north-east": {"2026-05-04"},
+	}
+	update(t, s, "put", func(tx domain.Tx) error {
+		for team, weeks := range put {
+			for i, w := range weeks {
+				if err := tx.PutWeekSnapshot(team, w, StateValue{Week: string(w), Count: i}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	view(t, s, "read", func(tx domain.Tx) error {
+		weeks, err := tx.SnapshotWeeks("north")
+		mustEqual(t, "SnapshotWeeks(north)", weeks, err, []domain.Date{"2026-04-27", "2026-05-04", "2026-05-11"})
+		weeks, err = tx.SnapshotWeeks("north-east")
+		mustEqual(t, "SnapshotWeeks(north-east)", weeks, err, []domain.Date{"2026-05-04"})
+		var v StateValue
+		ok, err := tx.WeekSnapshot("north", "2026-05-04", &v)
+		mustEqual(t, "WeekSnapshot(north, 2026-05-04)", v, err, StateValue{Week: "2026-05-04", Count: 2})
+		if !ok {
+			t.Error("WeekSnapshot(north, 2026-05-04) not found")
+		}
+		ok, err = tx.WeekSnapshot("south", "2026-05-04", &v)
+		mustEqual(t, "WeekSnapshot(south) found", ok, err, false)
 		return nil
 	})
 }
