@@ -9,55 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeload/safeload/internal/atomicfile"
 	"github.com/safeload/safeload/internal/audit"
-	"github.com/safeload/safeload/internal/chart"
+	"github.com/safeload/safeload/internal/digestrun"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/report"
 )
-
-// writeCharts writes the pictures of a dry run's digests into dir.
-func (c *cli) writeCharts(dir string, msgs []domain.Message) int {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return c.fail(exitFailed, "digest: --charts %s: %v", dir, unwrapPathError(err))
-	}
-	n := 0
-	for _, m := range msgs {
-		if m.Image == nil {
-			continue
-		}
-		if err := chart.Draw(m.Image); err != nil {
-			return c.fail(exitFailed, "digest: %v", err)
-		}
-		path := filepath.Join(dir, filepath.Base(m.Image.Name))
-		if err := writeFileAtomic(path, m.Image.Data); err != nil {
-			return c.fail(exitFailed, "digest: writing %s: %v", path, err)
-		}
-		fmt.Fprintf(c.stdout, "Chart: %s (%d KiB)\n", path, (len(m.Image.Data)+1023)/1024)
-		n++
-	}
-	if n == 0 {
-		fmt.Fprintln(c.stdout, "No charts: there is no team digest to draw.")
-	}
-	return exitOK
-}
-
-// writeFileAtomic writes data to path through a temporary file beside it,
-// so a reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return unwrapPathError(err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
 
 // dateFlags parses --from and --to; a missing one takes its default.
 func dateFlags(from, to string, defFrom, defTo domain.Date) (domain.Date, domain.Date, error) {
@@ -155,7 +112,7 @@ func (c *cli) runReport(args []string) int {
 	var r *report.Report
 	err = st.View(func(tx domain.Tx) error {
 		if *teamID != "" {
-			if _, err := digestTeams(tx, *teamID); err != nil {
+			if _, err := digestrun.Teams(tx, *teamID); err != nil {
 				return err
 			}
 		}
@@ -174,7 +131,7 @@ func (c *cli) runReport(args []string) int {
 		if err := c.printPDF(browser, page.Bytes(), *out); err != nil {
 			return c.fail(exitFailed, "report: printing %s: %v", *out, err)
 		}
-	} else if err := writeFileAtomic(*out, page.Bytes()); err != nil {
+	} else if err := atomicfile.WriteFile(*out, page.Bytes()); err != nil {
 		return c.fail(exitFailed, "report: writing %s: %v", *out, err)
 	}
 	fmt.Fprintf(c.stdout, "Wrote the report for %s to %s (%s) to %s.\n", from, to, reportScope(r), *out)
@@ -204,7 +161,7 @@ func (c *cli) printPDF(b *report.Browser, page []byte, out string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(out, pdf)
+	return atomicfile.WriteFile(out, pdf)
 }
 
 // runAudit is `safeload audit [--from] [--to] [--team ID] [--format csv|json]`:
@@ -256,7 +213,7 @@ func (c *cli) runAudit(args []string) int {
 			}
 		}
 		if *teamID != "" {
-			if _, err := digestTeams(tx, *teamID); err != nil {
+			if _, err := digestrun.Teams(tx, *teamID); err != nil {
 				return err
 			}
 		}
@@ -278,8 +235,7 @@ func (c *cli) runAudit(args []string) int {
 func (a *app) demoReport(now time.Time) (string, error) {
 	loc := a.cfg.TZ
 	now = now.In(loc)
-	q := (int(now.Month()) - 1) / 3
-	from := domain.DateOf(time.Date(now.Year(), time.Month(q*3+1), 1, 0, 0, 0, 0, loc))
+	from := report.QuarterStart(domain.DateOf(now))
 	var r *report.Report
 	err := a.store.View(func(tx domain.Tx) error {
 		var err error
