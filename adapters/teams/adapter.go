@@ -40,8 +40,7 @@ type Config struct {
 	// the tenant.
 	TokenURL string
 	Handler  engine.Handler
-	// Store keeps the conversation references; its transactions must have
-	// ConversationRef and PutConversationRef.
+	// Store keeps the conversation references.
 	Store   domain.Store
 	Prompts *prompts.Set
 	Log     logrus.FieldLogger

@@ -1,20 +1,10 @@
 package teams
 
 import (
-	"errors"
 	"sync"
 
 	"github.com/safeload/safeload/internal/domain"
 )
-
-// refTx is a store transaction that keeps conversation references (the
-// bbolt store's does).
-type refTx interface {
-	ConversationRef(id string) (*domain.ConversationRef, error)
-	PutConversationRef(id string, r *domain.ConversationRef) error
-}
-
-var errNoRefs = errors.New("teams: the store cannot keep conversation references")
 
 // refs remembers where each person and channel can be reached, in the store
 // (so a restart keeps it) and in memory (so a busy channel does not write
@@ -36,12 +26,8 @@ func (r *refs) get(id string) (domain.ConversationRef, bool, error) {
 	}
 	var got *domain.ConversationRef
 	err := r.st.View(func(tx domain.Tx) error {
-		rt, ok := tx.(refTx)
-		if !ok {
-			return errNoRefs
-		}
 		var err error
-		got, err = rt.ConversationRef(id)
+		got, err = tx.ConversationRef(id)
 		return err
 	})
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
@@ -82,12 +68,8 @@ func (r *refs) remember(id string, seen domain.ConversationRef) error {
 		}
 	}
 	err = r.st.Update(func(tx domain.Tx) error {
-		rt, ok := tx.(refTx)
-		if !ok {
-			return errNoRefs
-		}
 		next.SeenAt = tx.Now()
-		return rt.PutConversationRef(id, &next)
+		return tx.PutConversationRef(id, &next)
 	})
 	if err != nil {
 		return err
@@ -107,11 +89,7 @@ func (r *refs) forgetChat(id string) error {
 	}
 	old.Conversation = ""
 	err = r.st.Update(func(tx domain.Tx) error {
-		rt, ok := tx.(refTx)
-		if !ok {
-			return errNoRefs
-		}
-		return rt.PutConversationRef(id, &old)
+		return tx.PutConversationRef(id, &old)
 	})
 	if err == nil {
 		r.mu.Lock()

@@ -174,7 +174,7 @@ func (a *app) observeFiring(what string) {
 	if what != schedule.KindDigest {
 		return
 	}
-	if err := a.store.Update(func(tx domain.Tx) error { return tx.PutState(keyLastDigest, tx.Now().UTC()) }); err != nil {
+	if err := a.store.Update(func(tx domain.Tx) error { return tx.PutLastDigest(tx.Now()) }); err != nil {
 		a.log.WithError(err).Warn("could not note the time of the digest")
 	}
 }

@@ -147,10 +147,10 @@ func TestDigestWithoutPlatformsWaitsInTheOutbox(t *testing.T) {
 	}
 	defer st.Close()
 	var items []*domain.OutboxItem
-	var snaps []string
+	var snaps []domain.Date
 	_ = st.View(func(tx domain.Tx) error {
 		items, _ = tx.Outbox(0)
-		snaps, _ = tx.StateKeys("snap:north:")
+		snaps, _ = tx.SnapshotWeeks("north")
 		return nil
 	})
 	if len(items) != 2 || items[0].Dest != "slack:CNORTH" || items[0].Kind != "digest" || items[1].Dest != "slack:USAM" ||

@@ -25,9 +25,6 @@ type health struct {
 	Degraded            []string        `json:"degraded,omitempty"`
 }
 
-// keyLastDigest is the state record of when a team's digest last went out.
-const keyLastDigest = "healthz:last-digest"
-
 // failStreakDegraded is how many deliveries in a row must fail, none
 // succeeding, before /healthz calls delivery degraded.
 const failStreakDegraded = 5
@@ -66,7 +63,8 @@ func (a *app) healthz(platforms []*platform, loop *delivery.Loop) http.Handler {
 		var last time.Time
 		if h.Store == "ok" {
 			_ = a.store.View(func(tx domain.Tx) error {
-				_, err := tx.GetState(keyLastDigest, &last)
+				var err error
+				last, err = tx.LastDigest()
 				return err
 			})
 		}

@@ -99,13 +99,30 @@ type Tx interface {
 	PutWeekSnapshot(team string, week Date, v any) error
 	SnapshotWeeks(team string) ([]Date, error)
 
-	// State keeps small named records for the schedulers (clocks fired,
-	// digests posted, weekly snapshots), JSON-encoded.
-	GetState(key string, v any) (bool, error)
-	PutState(key string, v any) error
-	DeleteState(key string) error
-	// StateKeys lists keys with the given prefix, sorted.
-	StateKeys(prefix string) ([]string, error)
+	// Fired is the recorded firing of a scheduler clock (false when it has
+	// not fired); MarkFired records one; ClearFired forgets it, so that the
+	// clock can fire again.
+	Fired(k ClockKey) (ClockFiring, bool, error)
+	MarkFired(k ClockKey, f ClockFiring) error
+	ClearFired(k ClockKey) error
+	// DigestPosted is the record of a scheduled digest's posting (false
+	// when it was not posted); MarkDigestPosted records one.
+	DigestPosted(s DigestSlot) (ClockFiring, bool, error)
+	MarkDigestPosted(s DigestSlot, f ClockFiring) error
+	// DigestsSince is when the digest schedule first ran on this store
+	// (zero before it did); PutDigestsSince records it.
+	DigestsSince() (time.Time, error)
+	PutDigestsSince(at time.Time) error
+	// LastDigest is when a digest last went out (zero before one did);
+	// PutLastDigest records it.
+	LastDigest() (time.Time, error)
+	PutLastDigest(at time.Time) error
+
+	// ConversationRef is where a person or channel can be reached later,
+	// for a platform that needs more than the ID (ENOTFOUND before either
+	// was first seen); PutConversationRef keeps it.
+	ConversationRef(id string) (*ConversationRef, error)
+	PutConversationRef(id string, r *ConversationRef) error
 
 	// HeldCases lists the open cases p holds in a team, in the order of
 	// Cases, without reading anyone else's: what p's workload is made of.

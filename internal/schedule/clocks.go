@@ -131,12 +131,12 @@ func (t *teamRun) toServiceManager(kind, subjectKey, subject string, m domain.Me
 	if err := t.tx.Enqueue(&domain.OutboxItem{Dest: string(t.team.Channel), Kind: KindEscalation, Message: notice}); err != nil {
 		return nil, err
 	}
-	return to, t.tx.PutState(key, record{At: t.now.UTC()})
+	return to, t.tx.MarkFired(key, domain.ClockFiring{At: t.now})
 }
 
 // due reports whether a clock due at due has come and its firing, recorded
 // under key, has not been made yet: never early, never twice.
-func (t *teamRun) due(due time.Time, key string) (bool, error) {
+func (t *teamRun) due(due time.Time, key domain.ClockKey) (bool, error) {
 	if due.IsZero() || t.now.Before(due) {
 		return false, nil
 	}
@@ -155,8 +155,7 @@ func (t *teamRun) concernDue(c *domain.Concern) (time.Time, error) {
 	if c.Escalations == 0 {
 		return deadline, nil
 	}
-	var last record
-	ok, err := t.tx.GetState(concernKey(c.ID, c.Escalations), &last)
+	last, ok, err := t.tx.Fired(concernKey(c.ID, c.Escalations))
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -229,7 +228,7 @@ func (t *teamRun) escalateConcern(c *domain.Concern, n int, due time.Time) error
 	if err := t.tx.PutConcern(c); err != nil {
 		return err
 	}
-	if err := t.tx.PutState(concernKey(c.ID, n), record{At: t.now.UTC(), Due: due.UTC(), To: to}); err != nil {
+	if err := t.tx.MarkFired(concernKey(c.ID, n), domain.ClockFiring{At: t.now, Due: due, To: to}); err != nil {
 		return err
 	}
 	return t.audit("concern.escalate", id, to, "escalation "+strconv.Itoa(n))
@@ -272,7 +271,7 @@ func (t *teamRun) caseClocks() ([]firing, error) {
 	return out, nil
 }
 
-func (t *teamRun) escalateHighRisk(c *domain.Case, key string, due time.Time) error {
+func (t *teamRun) escalateHighRisk(c *domain.Case, key domain.ClockKey, due time.Time) error {
 	pol := t.pol()
 	proposedTo := ""
 	if c.Status == domain.CaseProposed && c.Proposal != 0 {
@@ -288,7 +287,7 @@ func (t *teamRun) escalateHighRisk(c *domain.Case, key string, due time.Time) er
 	if err != nil {
 		return err
 	}
-	if err := t.tx.PutState(key, record{At: t.now.UTC(), Due: due.UTC(), To: to}); err != nil {
+	if err := t.tx.MarkFired(key, domain.ClockFiring{At: t.now, Due: due, To: to}); err != nil {
 		return err
 	}
 	return t.audit("case.escalate", c.Ref, to, "high risk, waiting since "+c.QueuedSince.UTC().Format(time.RFC3339))
@@ -296,7 +295,7 @@ func (t *teamRun) escalateHighRisk(c *domain.Case, key string, due time.Time) er
 
 // overrideDue tells the team's managers (or, with none, the service
 // manager) that an override's review is due: once per override.
-func (t *teamRun) overrideDue(c *domain.Case, key string, due time.Time) error {
+func (t *teamRun) overrideDue(c *domain.Case, key domain.ClockKey, due time.Time) error {
 	o := c.Override
 	w, _ := t.workload(c.Holder)
 	d := map[string]any{"C": c, "O": o, "Name": t.name(c.Holder), "ByName": t.name(o.By), "At": t.local(o.At),
@@ -319,7 +318,7 @@ func (t *teamRun) overrideDue(c *domain.Case, key string, due time.Time) error {
 			return err
 		}
 	}
-	if err := t.tx.PutState(key, record{At: t.now.UTC(), Due: due.UTC(), To: to}); err != nil {
+	if err := t.tx.MarkFired(key, domain.ClockFiring{At: t.now, Due: due, To: to}); err != nil {
 		return err
 	}
 	return t.audit("override.review_due", c.Ref, to, "review on "+string(o.ReviewOn))
@@ -442,7 +441,7 @@ func (t *teamRun) longOver() (int, error) {
 		if err != nil {
 			return fired, err
 		}
-		if err := t.tx.PutState(key, record{At: t.now.UTC(), To: to}); err != nil {
+		if err := t.tx.MarkFired(key, domain.ClockFiring{At: t.now, To: to}); err != nil {
 			return fired, err
 		}
 		if err := t.audit("capacity.long_over", string(m.Person), to, strconv.Itoa(run)+" weeks since "+string(since)); err != nil {
@@ -463,8 +462,8 @@ func (t *teamRun) digest() ([]firing, error) {
 	if slot.IsZero() || !t.team.CreatedAt.Before(slot) {
 		return nil, nil
 	}
-	key := digestKey(t.team.ID, slot)
-	if done, err := has(t.tx, key); err != nil || done {
+	key := teamSlot(t.team.ID, slot)
+	if _, done, err := t.tx.DigestPosted(key); err != nil || done {
 		return nil, err
 	}
 	var (
@@ -487,7 +486,7 @@ func (t *teamRun) digest() ([]firing, error) {
 			if err != nil {
 				return err
 			}
-			return t.tx.PutState(key, record{At: t.tx.Now().UTC(), Msg: n})
+			return t.tx.MarkDigestPosted(key, domain.ClockFiring{At: t.tx.Now(), Msgs: n})
 		},
 		committed: func() {
 			if t.team.ServiceManager != "" {

@@ -86,8 +86,11 @@ func TestConcernEscalatesOnTimeAcrossRestarts(t *testing.T) {
 	if c := f.concern(1); c.Escalations != 2 {
 		t.Fatalf("Escalations = %d, want 2", c.Escalations)
 	}
-	if keys := f.stateKeys("esc:concern:1:"); len(keys) != 2 {
-		t.Fatalf("state keys %v, want two records", keys)
+	for n, want := range []bool{1: true, 2: true, 3: false} {
+		k := domain.ClockKey{Kind: domain.ClockConcern, Concern: 1, N: n}
+		if n > 0 && f.fired(k) != want {
+			t.Fatalf("escalation %d of concern 1 recorded: %v, want %v", n, !want, want)
+		}
 	}
 
 	// The service manager acknowledges and a plan is recorded: no more

@@ -61,21 +61,22 @@ func (s *Scheduler) dueSlot(now time.Time) (time.Time, error) {
 		s.digestQuiet = next
 		return time.Time{}, nil
 	}
-	var first record
+	var first time.Time
 	if err := s.Store.View(func(tx domain.Tx) error {
-		_, err := tx.GetState(keyFirstRun, &first)
+		var err error
+		first, err = tx.DigestsSince()
 		return err
 	}); err != nil {
 		return time.Time{}, err
 	}
-	if first.At.IsZero() {
+	if first.IsZero() {
 		// The first pass ever: nothing was missed, as the bot was never up.
-		first.At = now.UTC()
-		if err := s.Store.Update(func(tx domain.Tx) error { return tx.PutState(keyFirstRun, first) }); err != nil {
+		first = now.UTC()
+		if err := s.Store.Update(func(tx domain.Tx) error { return tx.PutDigestsSince(first) }); err != nil {
 			return time.Time{}, err
 		}
 	}
-	if slot.Before(first.At) {
+	if slot.Before(first) {
 		s.digestQuiet = next
 		return time.Time{}, nil
 	}
@@ -143,13 +144,13 @@ func (s *Scheduler) digests(now, slot time.Time) (int, error) {
 	return fired, nil
 }
 
-// postOnce runs post in a write transaction unless key is recorded, and
-// records it there: the digest and its record commit together.
-func (s *Scheduler) postOnce(key string, post func(tx domain.Tx) (int, error)) (int, error) {
+// postOnce runs post in a write transaction unless the digest of key was
+// posted, and records it: the digest and its record commit together.
+func (s *Scheduler) postOnce(key domain.DigestSlot, post func(tx domain.Tx) (int, error)) (int, error) {
 	var done bool
 	if err := s.Store.View(func(tx domain.Tx) error {
 		var err error
-		done, err = has(tx, key)
+		_, done, err = tx.DigestPosted(key)
 		return err
 	}); err != nil || done {
 		return 0, err
@@ -157,7 +158,7 @@ func (s *Scheduler) postOnce(key string, post func(tx domain.Tx) (int, error)) (
 	fired := 0
 	err := s.Store.Update(func(tx domain.Tx) error {
 		fired = 0
-		if done, err := has(tx, key); err != nil || done {
+		if _, done, err := tx.DigestPosted(key); err != nil || done {
 			return err
 		}
 		n, err := post(tx)
@@ -165,7 +166,7 @@ func (s *Scheduler) postOnce(key string, post func(tx domain.Tx) (int, error)) (
 			return err
 		}
 		fired = 1
-		return tx.PutState(key, record{At: tx.Now().UTC(), Msg: n})
+		return tx.MarkDigestPosted(key, domain.ClockFiring{At: tx.Now(), Msgs: n})
 	})
 	return fired, err
 }
@@ -174,7 +175,7 @@ func (s *Scheduler) postOnce(key string, post func(tx domain.Tx) (int, error)) (
 // returns the report it was built from when it posted one.
 func (s *Scheduler) teamDigest(teamID string, slot, now time.Time) (int, *digest.Report, error) {
 	var r *digest.Report
-	fired, err := s.postOnce(digestKey(teamID, slot), func(tx domain.Tx) (int, error) {
+	fired, err := s.postOnce(teamSlot(teamID, slot), func(tx domain.Tx) (int, error) {
 		team, err := tx.Team(teamID)
 		if err != nil {
 			return 0, err
@@ -214,7 +215,7 @@ func (s *Scheduler) postTeamDigest(tx domain.Tx, team *domain.Team, msgs []domai
 // it was sent, from the reports of this pass's team digests where there
 // are some.
 func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[string]*digest.Report, slot, now time.Time) (int, error) {
-	fired, err := s.postOnce(smDigestKey(p, slot), func(tx domain.Tx) (int, error) {
+	fired, err := s.postOnce(smSlot(p, slot), func(tx domain.Tx) (int, error) {
 		b := &digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}
 		rs := make([]*digest.Report, 0, len(teamIDs))
 		for _, id := range teamIDs {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,18 +197,32 @@ func (f *fixture) concern(id uint64) *domain.Concern {
 	return c
 }
 
-func (f *fixture) stateKeys(prefix string) []string {
+// fired reports whether the store holds a firing of clock k.
+func (f *fixture) fired(k domain.ClockKey) bool {
 	f.t.Helper()
-	var keys []string
+	var ok bool
 	if err := f.st.View(func(tx domain.Tx) error {
 		var err error
-		keys, err = tx.StateKeys(prefix)
+		_, ok, err = tx.Fired(k)
 		return err
 	}); err != nil {
 		f.t.Fatal(err)
 	}
-	sort.Strings(keys)
-	return keys
+	return ok
+}
+
+// posted reports whether the store records the digest of s as posted.
+func (f *fixture) posted(s domain.DigestSlot) bool {
+	f.t.Helper()
+	var ok bool
+	if err := f.st.View(func(tx domain.Tx) error {
+		var err error
+		_, ok, err = tx.DigestPosted(s)
+		return err
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	return ok
 }
 
 // flatten is a message's readable text.

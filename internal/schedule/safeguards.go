@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -13,17 +12,16 @@ import (
 // each later one an escalation interval after the one before, under key:2,
 // key:3 … . It returns when the next is due, its key, and whether it is
 // due now.
-func (t *teamRun) repeatDue(first time.Time, key string) (time.Time, string, bool, error) {
+func (t *teamRun) repeatDue(first time.Time, key domain.ClockKey) (time.Time, domain.ClockKey, bool, error) {
 	if first.IsZero() || t.now.Before(first) {
-		return time.Time{}, "", false, nil
+		return time.Time{}, domain.ClockKey{}, false, nil
 	}
-	n, k := 1, key
+	n, k := 1, key.Repeat(1)
 	var last time.Time
 	for {
-		var rec record
-		got, err := t.tx.GetState(k, &rec)
+		rec, got, err := t.tx.Fired(k)
 		if err != nil {
-			return time.Time{}, "", false, err
+			return time.Time{}, domain.ClockKey{}, false, err
 		}
 		if !got {
 			break
@@ -33,7 +31,7 @@ func (t *teamRun) repeatDue(first time.Time, key string) (time.Time, string, boo
 			last = first
 		}
 		n++
-		k = fmt.Sprintf("%s:%d", key, n)
+		k = key.Repeat(n)
 	}
 	due := first
 	if n > 1 {
@@ -41,20 +39,6 @@ func (t *teamRun) repeatDue(first time.Time, key string) (time.Time, string, boo
 	}
 	return due, k, !t.now.Before(due), nil
 }
-
-// overrideReviewKey names an override's review reminders: a review that
-// continues the override starts them again for its new date.
-func overrideReviewKey(team, ref string, o *domain.Override) string {
-	k := overrideKey(team, ref, o.At)
-	if !o.ReviewedAt.IsZero() {
-		k += ":r" + string(o.ReviewOn)
-	}
-	return k
-}
-
-func noPlanKey(id uint64) string { return "esc:noplan:" + strconv.FormatUint(id, 10) }
-
-func teamOverKey(team string) string { return "esc:teamover:" + team }
 
 // toldEscalated tells the raiser of a concern and the team's managers that
 // it has gone to the service manager, and why.
@@ -112,7 +96,7 @@ func (t *teamRun) planClocks() ([]firing, error) {
 	return out, nil
 }
 
-func (t *teamRun) escalateNoPlan(c *domain.Concern, key string, due time.Time) error {
+func (t *teamRun) escalateNoPlan(c *domain.Concern, key domain.ClockKey, due time.Time) error {
 	if err := t.load(); err != nil {
 		return err
 	}
@@ -126,15 +110,14 @@ func (t *teamRun) escalateNoPlan(c *domain.Concern, key string, due time.Time) e
 	if err != nil {
 		return err
 	}
-	var first record
-	if got, err := t.tx.GetState(noPlanKey(c.ID), &first); err != nil {
+	if got, err := has(t.tx, noPlanKey(c.ID)); err != nil {
 		return err
 	} else if !got {
 		if err := t.toldEscalated(c, "plan", to); err != nil {
 			return err
 		}
 	}
-	if err := t.tx.PutState(key, record{At: t.now.UTC(), Due: due.UTC(), To: to}); err != nil {
+	if err := t.tx.MarkFired(key, domain.ClockFiring{At: t.now, Due: due, To: to}); err != nil {
 		return err
 	}
 	return t.audit("concern.escalate_noplan", id, to, "")
@@ -159,8 +142,7 @@ func (t *teamRun) teamOverClock() ([]firing, error) {
 	over := s.Capacity > 0 && s.Percent >= pol.TeamOverPercent || s.Capacity <= 0 && s.Load > 0
 	tooMany := waiting > pol.TeamHighRiskWaiting
 	key := teamOverKey(t.team.ID)
-	var rec record
-	got, err := t.tx.GetState(key, &rec)
+	rec, got, err := t.tx.Fired(key)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +151,7 @@ func (t *teamRun) teamOverClock() ([]firing, error) {
 			return nil, nil
 		}
 		return []firing{{what: "teamover.clear", subject: t.team.ID, apply: func() (int, error) {
-			return 0, t.tx.DeleteState(key)
+			return 0, t.tx.ClearFired(key)
 		}}}, nil
 	}
 	if got && t.now.Before(rec.At.AddDate(0, 0, 7)) {
@@ -187,7 +169,7 @@ func (t *teamRun) teamOverClock() ([]firing, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := t.tx.PutState(key, record{At: t.now.UTC(), Due: since.UTC(), To: to}); err != nil {
+		if err := t.tx.MarkFired(key, domain.ClockFiring{At: t.now, Due: since, To: to}); err != nil {
 			return 0, err
 		}
 		return 1, t.audit("team.over_capacity", t.team.ID, to, strconv.FormatFloat(s.Percent, 'f', 1, 64)+" %; high-risk waiting "+strconv.Itoa(waiting))

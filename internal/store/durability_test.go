@@ -315,7 +315,7 @@ func TestBackup(t *testing.T) {
 				return
 			default:
 			}
-			if err := db.Update(func(tx domain.Tx) error { return tx.PutState(busyKey(n), storetest.StateValue{Count: n}) }); err != nil {
+			if err := db.Update(func(tx domain.Tx) error { return tx.(*Tx).PutState(busyKey(n), storetest.StateValue{Count: n}) }); err != nil {
 				t.Errorf("writer: %v", err)
 				markBusy()
 				return
@@ -345,7 +345,7 @@ func TestBackup(t *testing.T) {
 	wantNoCheckErrors(t, copyDB)
 	storetest.Verify(t, copyDB, f)
 	if err := copyDB.View(func(tx domain.Tx) error {
-		keys, err := tx.StateKeys("busy/")
+		keys, err := tx.(*Tx).StateKeys("busy/")
 		for i, k := range keys {
 			if want := busyKey(i + 1); k != want {
 				t.Fatalf("backup state key %d = %q, want %q: not one moment's copy", i, k, want)

@@ -3,8 +3,10 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/safeload/safeload/internal/domain"
@@ -41,8 +43,9 @@ import (
 //	outboxdue   next try (timeKey) seq → nothing: waiting items by when
 //	            they are due (since schema 3)
 //	outboxlive  seq → nothing: waiting (not failed) items (since schema 3)
-//	state       name → JSON (scheduler clocks, digests), and the weekly
-//	            snapshots "snap:<team>:<Monday>" (see snapshots.go)
+//	state       name → JSON: the scheduler's records (see clockKey and
+//	            digestSlotKey below) and the weekly snapshots
+//	            "snap:<team>:<Monday>" (see snapshots.go)
 //	convrefs    person or channel ID → ConversationRef (where a platform
 //	            like Teams reaches them later)
 //
@@ -292,4 +295,104 @@ func checkHoursIndex(team []byte, tb Bucket) []error {
 // outboxDueKey orders waiting outbox items by when they are next due.
 func outboxDueKey(next time.Time, seq uint64) []byte {
 	return append(timeKey(next), itob(seq)...)
+}
+
+// The scheduler's records in the state bucket. Each holds a firing
+// (firingRecord), written in the transaction that enqueued its messages;
+// team IDs are slugs and case references have no colon, so the keys cannot
+// run into each other. Times in keys are UTC: Unix nanoseconds for exact
+// instants, RFC 3339 for digest slots; weeks and dates are YYYY-MM-DD.
+//
+//	esc:concern:<id>:<n>                 the n-th escalation of a concern
+//	esc:highrisk:<team>:<ref>:<queued>   a high-risk case waiting too long (then :2, :3 … each working day)
+//	esc:override:<team>:<ref>:<at>       an override due for review (then :2, :3 … each working day;
+//	                                     after a review that continues it, :r<review date> before them)
+//	esc:noplan:<id>                      a concern acknowledged with no plan in time (then :2 …)
+//	esc:teamover:<team>                  the team over capacity: when it crossed, the last alert
+//	esc:longover:<team>:<person>:<week>  over capacity for weeks, once per run of weeks
+//	esc:nosm:<kind>:<subject>            the channel told it has no service manager
+//	digest:<team>:<slot>                 a team's scheduled digest, once per slot
+//	digest-sm:<person>:<slot>            a service manager's digest, once per slot
+//	digest-since                         the digest schedule's first pass ever (a firing's "at")
+//	healthz:last-digest                  when a digest last went out (a JSON time)
+//
+// These strings are what stores already hold: changing one would make its
+// clock fire again after an upgrade.
+const (
+	keyDigestsSince = "digest-since"
+	keyLastDigest   = "healthz:last-digest"
+)
+
+// clockKey is where a clock's firing is kept, or an error when the key
+// lacks what its kind needs.
+func clockKey(k domain.ClockKey) (string, error) {
+	repeat := func(s string) string {
+		if k.N >= 2 {
+			s += ":" + strconv.Itoa(k.N)
+		}
+		return s
+	}
+	var missing string
+	switch k.Kind {
+	case domain.ClockConcern, domain.ClockNoPlan:
+		if k.Concern == 0 {
+			missing = "a concern"
+		}
+	case domain.ClockHighRisk, domain.ClockOverride:
+		if k.Team == "" || k.Ref == "" {
+			missing = "a team and a case"
+		}
+	case domain.ClockTeamOver:
+		if k.Team == "" {
+			missing = "a team"
+		}
+	case domain.ClockLongOver:
+		if k.Team == "" || k.Person == "" || k.Week == "" {
+			missing = "a team, a person and a week"
+		}
+	case domain.ClockNoSM:
+		if k.About == "" || k.Subject == "" {
+			missing = "what it is about and a subject"
+		}
+	default:
+		return "", fmt.Errorf("no clock of kind %q", k.Kind)
+	}
+	if missing != "" {
+		return "", fmt.Errorf("a %s clock needs %s", k.Kind, missing)
+	}
+	switch k.Kind {
+	case domain.ClockConcern:
+		if k.N < 1 {
+			return "", errors.New("a concern's escalation clock needs its number, from 1")
+		}
+		return fmt.Sprintf("esc:concern:%d:%d", k.Concern, k.N), nil
+	case domain.ClockHighRisk:
+		return repeat(fmt.Sprintf("esc:highrisk:%s:%s:%d", k.Team, k.Ref, k.Since.UnixNano())), nil
+	case domain.ClockOverride:
+		s := fmt.Sprintf("esc:override:%s:%s:%d", k.Team, k.Ref, k.Since.UnixNano())
+		if k.Review != "" {
+			s += ":r" + string(k.Review)
+		}
+		return repeat(s), nil
+	case domain.ClockNoPlan:
+		return repeat("esc:noplan:" + strconv.FormatUint(k.Concern, 10)), nil
+	case domain.ClockTeamOver:
+		return "esc:teamover:" + k.Team, nil
+	case domain.ClockLongOver:
+		return fmt.Sprintf("esc:longover:%s:%s:%s", k.Team, k.Person, k.Week), nil
+	default: // domain.ClockNoSM
+		return "esc:nosm:" + string(k.About) + ":" + k.Subject, nil
+	}
+}
+
+// digestSlotKey is where a scheduled digest's posting is kept.
+func digestSlotKey(s domain.DigestSlot) (string, error) {
+	if s.Slot.IsZero() || (s.Team == "") == (s.Manager == "") {
+		return "", errors.New("a digest slot needs a time and either a team or a service manager")
+	}
+	slot := s.Slot.UTC().Format(time.RFC3339)
+	if s.Team != "" {
+		return "digest:" + s.Team + ":" + slot, nil
+	}
+	return "digest-sm:" + string(s.Manager) + ":" + slot, nil
 }

@@ -605,18 +605,27 @@ func (t *Tx) DeleteOutboxItem(id uint64) error {
 
 // ---- state ----
 
+// GetState, PutState, DeleteState and StateKeys read and write the state
+// bucket's named JSON records. They are the store's own: the typed methods
+// (Fired, DigestPosted, WeekSnapshot …) build on them and own the names, so
+// they are not part of domain.Tx.
+
+// GetState decodes the record named key into v, false when there is none.
 func (t *Tx) GetState(key string, v any) (bool, error) {
 	return t.get(bucketState, []byte(key), v)
 }
 
+// PutState stores v, JSON-encoded, as the record named key.
 func (t *Tx) PutState(key string, v any) error {
 	return t.put(t.tx.Bucket(bucketState), []byte(key), v)
 }
 
+// DeleteState removes the record named key.
 func (t *Tx) DeleteState(key string) error {
 	return t.tx.Bucket(bucketState).Delete([]byte(key))
 }
 
+// StateKeys lists the names of the records that begin with prefix, sorted.
 func (t *Tx) StateKeys(prefix string) ([]string, error) {
 	var out []string
 	c := t.tx.Bucket(bucketState).Cursor()

@@ -42,7 +42,9 @@ func Run(t *testing.T, open func(t *testing.T, clk clock.Clock) domain.Store) {
 		{"Hours", testHours},
 		{"Audit", testAudit},
 		{"Outbox", testOutbox},
-		{"State", testState},
+		{"Clocks", testClocks},
+		{"DigestRecords", testDigestRecords},
+		{"ConversationRefs", testConversationRefs},
 		{"FailedUpdateLeavesNothing", testRollback},
 		{"ViewDoesNotWrite", testViewReadOnly},
 		{"NowIsOnePerTransaction", nil},
@@ -89,10 +91,27 @@ type Fixture struct {
 	Hours     []*domain.HoursEntry
 	Audit     []*domain.AuditEntry // in the order written, not the order kept
 	Outbox    []*domain.OutboxItem
-	State     map[string]StateValue
+	Clocks    []FiredClock
+	Digests   []PostedDigest
+	// DigestsSince and LastDigest are what Fill records with
+	// PutDigestsSince and PutLastDigest.
+	DigestsSince, LastDigest time.Time
+	Refs                     map[string]*domain.ConversationRef
 }
 
-// StateValue is the record Fill keeps under each state key.
+// FiredClock is a clock's firing, as Fill records it.
+type FiredClock struct {
+	Key    domain.ClockKey
+	Firing domain.ClockFiring
+}
+
+// PostedDigest is a digest's posting, as Fill records it.
+type PostedDigest struct {
+	Slot   domain.DigestSlot
+	Firing domain.ClockFiring
+}
+
+// StateValue is the record the suite keeps as a week's snapshot.
 type StateValue struct {
 	Week  string    `json:"week"`
 	Count int       `json:"count"`
@@ -166,10 +185,19 @@ func Fill(tb testing.TB, s domain.Store) *Fixture {
 				Buttons: []domain.Button{{Label: "Acknowledge", ActionID: "ack:1", Style: domain.ButtonPrimary, For: "slack:USM"}}},
 				CreatedAt: at(time.Hour), NextTry: at(2 * time.Hour), Attempts: 1, LastError: "429"},
 		},
-		State: map[string]StateValue{
-			"digest/north/2026-W20": {Week: "2026-W20", Count: 1, At: T0},
-			"digest/south/2026-W20": {Week: "2026-W20", Count: 2, At: T0},
-			"clock/concern/1":       {Count: 3, At: at(time.Hour)},
+		Clocks: []FiredClock{
+			{domain.ClockKey{Kind: domain.ClockConcern, Concern: 1, N: 1}, domain.ClockFiring{At: at(time.Hour), Due: T0, To: []domain.PersonID{"slack:USM"}}},
+			{domain.ClockKey{Kind: domain.ClockHighRisk, Team: "north", Ref: "C-1", Since: T0, N: 2}, domain.ClockFiring{At: at(2 * time.Hour), Msgs: 1}},
+			{domain.ClockKey{Kind: domain.ClockTeamOver, Team: "south"}, domain.ClockFiring{At: at(time.Hour), Due: T0}},
+		},
+		Digests: []PostedDigest{
+			{domain.DigestSlot{Team: "north", Slot: T0}, domain.ClockFiring{At: at(time.Minute), Msgs: 1}},
+			{domain.DigestSlot{Manager: "slack:USM", Slot: T0}, domain.ClockFiring{At: at(time.Minute), Msgs: 2}},
+		},
+		DigestsSince: at(-7 * 24 * time.Hour),
+		LastDigest:   at(time.Minute),
+		Refs: map[string]*domain.ConversationRef{
+			"teams:29:alice": {ServiceURL: "https://smba.example/", Tenant: "t1", Conversation: "a:1", Name: "Alice", SeenAt: T0},
 		},
 	}
 	// Members and cases need their teams committed first.
@@ -202,12 +230,25 @@ func Fill(tb testing.TB, s domain.Store) *Fixture {
 		if err := putAll(f.Outbox, tx.Enqueue); err != nil {
 			return err
 		}
-		for k, v := range f.State {
-			if err := tx.PutState(k, v); err != nil {
+		for _, c := range f.Clocks {
+			if err := tx.MarkFired(c.Key, c.Firing); err != nil {
 				return err
 			}
 		}
-		return nil
+		for _, d := range f.Digests {
+			if err := tx.MarkDigestPosted(d.Slot, d.Firing); err != nil {
+				return err
+			}
+		}
+		for id, ref := range f.Refs {
+			if err := tx.PutConversationRef(id, clone(ref)); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutDigestsSince(f.DigestsSince); err != nil {
+			return err
+		}
+		return tx.PutLastDigest(f.LastDigest)
 	})
 	return f
 }
@@ -289,14 +330,24 @@ func Verify(tb testing.TB, s domain.Store, f *Fixture) {
 		failed, err := tx.OutboxItem(f.Outbox[1].ID)
 		mustEqual(tb, "OutboxItem(failed)", failed, err, f.Outbox[1])
 
-		for k, want := range f.State {
-			var got StateValue
-			ok, err := tx.GetState(k, &got)
-			mustEqual(tb, "GetState("+k+")", ok, err, true)
-			mustEqual(tb, "GetState("+k+") value", got, nil, want)
+		for _, c := range f.Clocks {
+			got, ok, err := tx.Fired(c.Key)
+			mustEqual(tb, fmt.Sprintf("Fired(%+v)", c.Key), ok, err, true)
+			mustEqual(tb, fmt.Sprintf("Fired(%+v) firing", c.Key), got, nil, c.Firing)
 		}
-		keys, err := tx.StateKeys("digest/")
-		mustEqual(tb, "StateKeys(digest/)", keys, err, []string{"digest/north/2026-W20", "digest/south/2026-W20"})
+		for _, d := range f.Digests {
+			got, ok, err := tx.DigestPosted(d.Slot)
+			mustEqual(tb, fmt.Sprintf("DigestPosted(%+v)", d.Slot), ok, err, true)
+			mustEqual(tb, fmt.Sprintf("DigestPosted(%+v) firing", d.Slot), got, nil, d.Firing)
+		}
+		for id, want := range f.Refs {
+			got, err := tx.ConversationRef(id)
+			mustEqual(tb, "ConversationRef("+id+")", got, err, want)
+		}
+		since, err := tx.DigestsSince()
+		mustEqual(tb, "DigestsSince", since, err, f.DigestsSince)
+		last, err := tx.LastDigest()
+		mustEqual(tb, "LastDigest", last, err, f.LastDigest)
 		return nil
 	})
 }
@@ -321,11 +372,15 @@ func testNotFound(t *testing.T, s domain.Store) {
 		}
 		ms, err := tx.Memberships("slack:UNONE")
 		mustEqual(t, "Memberships(nobody)", len(ms), err, 0)
-		var v StateValue
-		ok, err := tx.GetState("nothing/here", &v)
-		mustEqual(t, "GetState(missing)", ok, err, false)
-		keys, err := tx.StateKeys("nothing/")
-		mustEqual(t, "StateKeys(missing)", len(keys), err, 0)
+		_, ok, err := tx.Fired(domain.ClockKey{Kind: domain.ClockConcern, Concern: 404, N: 1})
+		mustEqual(t, "Fired(missing)", ok, err, false)
+		_, ok, err = tx.DigestPosted(domain.DigestSlot{Team: "north", Slot: T0})
+		mustEqual(t, "DigestPosted(missing)", ok, err, false)
+		since, err := tx.DigestsSince()
+		mustEqual(t, "DigestsSince(never)", since, err, time.Time{})
+		last, err := tx.LastDigest()
+		mustEqual(t, "LastDigest(never)", last, err, time.Time{})
+		wantCode(t, "ConversationRef", second(tx.ConversationRef("teams:29:nobody")), domain.ENOTFOUND)
 		out, err := tx.Outbox(0)
 		mustEqual(t, "Outbox(empty)", len(out), err, 0)
 		pending, err := tx.PendingProposals()
@@ -660,35 +715,6 @@ func testOutbox(t *testing.T, s domain.Store) {
 	})
 }
 
-func testState(t *testing.T, s domain.Store) {
-	update(t, s, "state", func(tx domain.Tx) error {
-		for _, k := range []string{"snap/north/2026-W20", "snap/north/2026-W19", "snapshot", "snap/south/2026-W19", "clock/1"} {
-			if err := tx.PutState(k, StateValue{Week: k}); err != nil {
-				return err
-			}
-		}
-		return tx.PutState("clock/1", StateValue{Count: 2})
-	})
-	view(t, s, "state", func(tx domain.Tx) error {
-		keys, err := tx.StateKeys("snap/")
-		mustEqual(t, "StateKeys(snap/)", keys, err, []string{"snap/north/2026-W19", "snap/north/2026-W20", "snap/south/2026-W19"})
-		keys, err = tx.StateKeys("")
-		mustEqual(t, "len(StateKeys(\"\"))", len(keys), err, 5)
-		var v StateValue
-		ok, err := tx.GetState("clock/1", &v)
-		mustEqual(t, "GetState(clock/1)", ok, err, true)
-		mustEqual(t, "GetState(clock/1) value", v, nil, StateValue{Count: 2})
-		return nil
-	})
-	update(t, s, "delete", func(tx domain.Tx) error { return tx.DeleteState("clock/1") })
-	view(t, s, "deleted", func(tx domain.Tx) error {
-		var v StateValue
-		ok, err := tx.GetState("clock/1", &v)
-		mustEqual(t, "GetState(deleted)", ok, err, false)
-		return nil
-	})
-}
-
 // testRollback writes something of every kind and then fails: the store must
 // look as if the transaction never ran.
 func testRollback(t *testing.T, s domain.Store) {
@@ -705,7 +731,9 @@ func testRollback(t *testing.T, s domain.Store) {
 			tx.AddHours(&domain.HoursEntry{Team: "north", By: "slack:U01", Hours: 1}),
 			tx.Audit(&domain.AuditEntry{Team: "north", Action: "case.add"}),
 			tx.Enqueue(&domain.OutboxItem{Dest: "slack:C01"}),
-			tx.PutState("k", StateValue{Count: 1}),
+			PutCount(tx, "k", 1),
+			tx.MarkDigestPosted(domain.DigestSlot{Team: "north", Slot: T0}, domain.ClockFiring{At: T0}),
+			tx.PutLastDigest(T0),
 		}
 		for i, err := range steps {
 			if err != nil {
@@ -738,33 +766,38 @@ func testRollback(t *testing.T, s domain.Store) {
 			"Hours":            func() (int, error) { return count(tx.Hours("north", time.Time{})) },
 			"AuditLog":         func() (int, error) { return count(tx.AuditLog("north", time.Time{})) },
 			"Outbox":           func() (int, error) { return count(tx.Outbox(0)) },
-			"StateKeys":        func() (int, error) { return count(tx.StateKeys("")) },
 		}
 		for name, fn := range counts {
 			n, err := fn()
 			mustEqual(t, "len("+name+")", n, err, 0)
 		}
+		_, ok, err := tx.Fired(CounterKey("k"))
+		mustEqual(t, "Fired(k)", ok, err, false)
+		_, ok, err = tx.DigestPosted(domain.DigestSlot{Team: "north", Slot: T0})
+		mustEqual(t, "DigestPosted", ok, err, false)
+		last, err := tx.LastDigest()
+		mustEqual(t, "LastDigest", last, err, time.Time{})
 		return nil
 	})
 	// A conflict inside a transaction fails the whole transaction too.
 	err = s.Update(func(tx domain.Tx) error {
-		if err := tx.PutState("before-conflict", StateValue{}); err != nil {
+		if err := PutCount(tx, "before-conflict", 1); err != nil {
 			return err
 		}
 		return tx.PutTeam(&domain.Team{ID: "east", Channel: "slack:C01"})
 	})
 	wantCode(t, "Update ending in a conflict", err, domain.ECONFLICT)
 	view(t, s, "no state", func(tx domain.Tx) error {
-		ok, err := tx.GetState("before-conflict", &StateValue{})
-		mustEqual(t, "GetState(before-conflict)", ok, err, false)
+		_, ok, err := tx.Fired(CounterKey("before-conflict"))
+		mustEqual(t, "Fired(before-conflict)", ok, err, false)
 		return nil
 	})
 }
 
 func testViewReadOnly(t *testing.T, s domain.Store) {
 	_ = s.View(func(tx domain.Tx) error {
-		if err := tx.PutState("k", StateValue{}); err == nil {
-			t.Errorf("PutState inside View: no error")
+		if err := PutCount(tx, "k", 1); err == nil {
+			t.Errorf("MarkFired inside View: no error")
 		}
 		if err := tx.PutPerson(&domain.Person{ID: "slack:U01"}); err == nil {
 			t.Errorf("PutPerson inside View: no error")
@@ -772,8 +805,8 @@ func testViewReadOnly(t *testing.T, s domain.Store) {
 		return nil
 	})
 	view(t, s, "nothing written", func(tx domain.Tx) error {
-		ok, err := tx.GetState("k", &StateValue{})
-		mustEqual(t, "GetState(k)", ok, err, false)
+		_, ok, err := tx.Fired(CounterKey("k"))
+		mustEqual(t, "Fired(k)", ok, err, false)
 		return nil
 	})
 }
@@ -838,12 +871,11 @@ func testConcurrent(t *testing.T, s domain.Store) {
 			defer wg.Done()
 			for i := range each {
 				err := s.Update(func(tx domain.Tx) error {
-					var v StateValue
-					if _, err := tx.GetState("counter", &v); err != nil {
+					n, err := Count(tx, "counter")
+					if err != nil {
 						return err
 					}
-					v.Count++
-					if err := tx.PutState("counter", v); err != nil {
+					if err := PutCount(tx, "counter", n+1); err != nil {
 						return err
 					}
 					return tx.Enqueue(&domain.OutboxItem{Dest: fmt.Sprintf("w%d/%d", w, i)})
@@ -857,12 +889,8 @@ func testConcurrent(t *testing.T, s domain.Store) {
 	}
 	wg.Wait()
 	view(t, s, "totals", func(tx domain.Tx) error {
-		var v StateValue
-		ok, err := tx.GetState("counter", &v)
-		mustEqual(t, "counter exists", ok, err, true)
-		if got, want := v.Count, writers*each; got != want {
-			t.Errorf("counter = %d, want %d (an update was lost)", got, want)
-		}
+		got, err := Count(tx, "counter")
+		mustEqual(t, "counter (less: an update was lost)", got, err, writers*each)
 		out, err := tx.Outbox(0)
 		mustEqual(t, "len(Outbox)", len(out), err, writers*each)
 		seen := make(map[uint64]bool)
@@ -893,19 +921,18 @@ func testGroup(t *testing.T, s domain.Store) {
 				mu.Lock()
 				runs++
 				mu.Unlock()
-				var v StateValue
-				if _, err := tx.GetState("counter", &v); err != nil {
+				n, err := Count(tx, "counter")
+				if err != nil {
 					return err
 				}
-				v.Count++
-				if err := tx.PutState("counter", v); err != nil {
+				if err := PutCount(tx, "counter", n+1); err != nil {
 					return err
 				}
 				if err := tx.Enqueue(&domain.OutboxItem{Dest: fmt.Sprintf("g%d", i)}); err != nil {
 					return err
 				}
 				if i%4 == 3 {
-					if err := tx.PutState(fmt.Sprintf("refused:%02d", i), v); err != nil {
+					if err := PutCount(tx, fmt.Sprintf("refused:%02d", i), n+1); err != nil {
 						return err
 					}
 					return errRefused
@@ -924,11 +951,12 @@ func testGroup(t *testing.T, s domain.Store) {
 		t.Errorf("the functions ran %d times for %d calls", runs, calls)
 	}
 	view(t, s, "totals", func(tx domain.Tx) error {
-		var v StateValue
-		_, err := tx.GetState("counter", &v)
-		mustEqual(t, "counter", v.Count, err, calls-calls/4)
-		keys, err := tx.StateKeys("refused:")
-		mustEqual(t, "refused calls' state", len(keys), err, 0)
+		n, err := Count(tx, "counter")
+		mustEqual(t, "counter", n, err, calls-calls/4)
+		for i := 3; i < calls; i += 4 {
+			_, ok, err := tx.Fired(CounterKey(fmt.Sprintf("refused:%02d", i)))
+			mustEqual(t, fmt.Sprintf("refused call %d's record", i), ok, err, false)
+		}
 		out, err := tx.Outbox(0)
 		mustEqual(t, "len(Outbox)", len(out), err, calls-calls/4)
 		for _, it := range out {
