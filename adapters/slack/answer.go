@@ -144,7 +144,7 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first json.RawMessag
 // measure it and to send it; nil when it is too large for an immediate
 // answer, which then goes through response_url.
 func ackJSON(w *slackgo.WebhookMessage) json.RawMessage {
-	b, err := json.Marshal(w)
+	b, err := marshalWebhook(w)
 	if err != nil || len(b) >= maxAckBytes {
 		return nil
 	}

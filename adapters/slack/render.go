@@ -336,6 +336,9 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // Slack's: "<@slack:U01>" becomes "<@U01>"; a person of another platform is
 // shown by their ID.
 func mrkdwn(s string) string {
+	if !strings.Contains(s, "<@") {
+		return escaper.Replace(s) // no mention: skip the regexp
+	}
 	var b strings.Builder
 	last := 0
 	for _, m := range neutralMention.FindAllStringSubmatchIndex(s, -1) {
