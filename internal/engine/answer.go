@@ -15,7 +15,7 @@ import (
 func AnswerWithin(ctx context.Context, h Handler, req Request, d time.Duration) (resp Response, ok bool, later <-chan Response) {
 	done := make(chan Response, 1)
 	ctx = context.WithoutCancel(ctx)
-	go func() { done <- h.Handle(ctx, req) }()
+	goWork(func() { done <- h.Handle(ctx, req) })
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
