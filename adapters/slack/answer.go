@@ -163,6 +163,9 @@ func (a *Adapter) outs(resp engine.Response) []outMsg {
 // while Slack allows it (five times), else, or when it fails, through the
 // Web API.
 func (a *Adapter) followUp(ctx context.Context, in inbound, outs []outMsg) {
+	if len(outs) == 0 {
+		return // the usual case: the immediate answer was all there was
+	}
 	posts := 0
 	log := a.log.WithFields(logrus.Fields{"request_id": in.req.InteractionID, "slack_team": in.team})
 	for _, o := range outs {
@@ -201,6 +204,9 @@ func (a *Adapter) viaAPI(ctx context.Context, in inbound, o outMsg) error {
 // the request itself): a deferred answer is a warning, since it means the
 // engine took longer than Slack allows. Never the request's text.
 func (a *Adapter) logResponse(in inbound, resp engine.Response, start time.Time, deferred bool) {
+	if !deferred && !debugOn(a.log) {
+		return // nothing would be written: spare building the entry
+	}
 	outcome := "ok"
 	if resp.Code != "" {
 		outcome = resp.Code
@@ -230,4 +236,15 @@ func redactURL(err error) error {
 		host = u.Host
 	}
 	return fmt.Errorf("%s https://%s/…: %w", ue.Op, host, ue.Err)
+}
+
+// debugOn says whether l writes debug entries; true when it cannot tell.
+func debugOn(l logrus.FieldLogger) bool {
+	switch l := l.(type) {
+	case *logrus.Logger:
+		return l.IsLevelEnabled(logrus.DebugLevel)
+	case *logrus.Entry:
+		return l.Logger == nil || l.Logger.IsLevelEnabled(logrus.DebugLevel)
+	}
+	return true
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/sirupsen/logrus"
 	slackgo "github.com/slack-go/slack"
@@ -19,6 +21,14 @@ const maxBody = 1 << 20
 // CommandsHandler serves POST /slack/commands.
 func (a *Adapter) CommandsHandler() http.Handler {
 	return a.signed(func(w http.ResponseWriter, r *http.Request, form url.Values) {
+		if isURLEncoded(r) {
+			// The body signed checked is the one it parsed: the library's
+			// parser takes the form from here rather than parse it again.
+			r.PostForm = form
+			if r.URL.RawQuery == "" {
+				r.Form = form // what ParseForm would make of it: the form, no query
+			}
+		}
 		sc, err := slackgo.SlashCommandParse(r) // r's body is the verified one
 		if err != nil {
 			http.Error(w, "bad form body", http.StatusBadRequest)
@@ -55,10 +65,15 @@ func (a *Adapter) InteractionsHandler() http.Handler {
 // answer writes the immediate answer, then sends the rest.
 func (a *Adapter) answer(ctx context.Context, w http.ResponseWriter, in inbound) {
 	first, then := a.respond(ctx, in)
+	// With its length known, the flush below sends the whole answer, and
+	// nothing is left to write (no chunked encoding's last chunk) when the
+	// handler returns.
 	if first != nil {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(first)))
 		_, _ = w.Write(first)
 	} else {
+		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
 	}
 	// Slack should have the answer before anything sent after it.
@@ -110,4 +125,14 @@ func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, why error) {
 			Warn("slack: unsigned or badly signed request refused")
 	}
 	http.Error(w, "invalid signature", http.StatusUnauthorized)
+}
+
+// isURLEncoded says whether net/http's ParseForm would read r's body as a
+// form: a POST, PUT or PATCH of application/x-www-form-urlencoded.
+func isURLEncoded(r *http.Request) bool {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+		return false
+	}
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && ct == "application/x-www-form-urlencoded"
 }
