@@ -61,13 +61,11 @@ func (t *Tx) PutPerson(p *domain.Person) error {
 // ---- teams ----
 
 func (t *Tx) Team(id string) (*domain.Team, error) {
-	var tm domain.Team
-	if ok, err := t.get(bucketTeams, []byte(id), &tm); err != nil {
-		return nil, err
-	} else if !ok {
+	b := t.tx.Bucket(bucketTeams).Get([]byte(id))
+	if b == nil {
 		return nil, notFound("There is no team %q.", id)
 	}
-	return &tm, nil
+	return teamsDecoded.decode(b)
 }
 
 func (t *Tx) TeamByChannel(ch domain.ChannelID) (*domain.Team, error) {
@@ -163,8 +161,7 @@ func (t *Tx) Member(team string, p domain.PersonID) (*domain.Member, error) {
 	if v == nil {
 		return nil, notFound("%s is not a member of this team.", p)
 	}
-	var m domain.Member
-	return &m, decode(v, &m)
+	return membersDecoded.decode(v)
 }
 
 func (t *Tx) Members(team string) ([]*domain.Member, error) {

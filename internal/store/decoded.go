@@ -1,0 +1,56 @@
+package store
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/safeload/safeload/internal/domain"
+)
+
+// decodedMax bounds each cache of decoded records; a full one is emptied.
+const decodedMax = 2048
+
+// decodedCache keeps records already decoded, keyed by their stored bytes:
+// the same bytes always decode to the same record, so a hit is exact
+// whatever was committed since, on any store. Every command reads its team
+// and its caller's membership, and decoding their JSON (times included) was
+// a tenth of a read command's CPU. Callers get their own copy (clone), so
+// what they change never reaches the cache.
+type decodedCache[T any] struct {
+	mu    sync.RWMutex
+	m     map[string]*T
+	clone func(*T) *T
+}
+
+func (c *decodedCache[T]) decode(b []byte) (*T, error) {
+	c.mu.RLock()
+	v, ok := c.m[string(b)]
+	c.mu.RUnlock()
+	if ok {
+		return c.clone(v), nil
+	}
+	var t T
+	if err := decode(b, &t); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= decodedMax {
+		c.m = make(map[string]*T)
+	}
+	c.m[string(b)] = c.clone(&t)
+	c.mu.Unlock()
+	return &t, nil
+}
+
+var (
+	teamsDecoded = &decodedCache[domain.Team]{clone: func(t *domain.Team) *domain.Team {
+		c := *t
+		c.Incoming = slices.Clone(t.Incoming)
+		return &c
+	}}
+	membersDecoded = &decodedCache[domain.Member]{clone: func(m *domain.Member) *domain.Member {
+		c := *m
+		c.Reductions = slices.Clone(m.Reductions)
+		return &c
+	}}
+)
