@@ -96,7 +96,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 	sections = append(sections, review)
 	r.toCaller(domain.Message{
 		Title:    r.say("capacity.title", "Name", m.Name, "Self", self),
-		Text:     r.say("capacity.text", "W", w, "Self", self, "Hours", hours),
+		Text:     r.capacityText(w, self, hours),
 		RAG:      w.RAG,
 		Sections: sections,
 	})

@@ -33,7 +33,8 @@ type Engine struct {
 	// Wake is called after a commit that put messages in the outbox.
 	Wake func()
 
-	boards boardCache
+	boards   boardCache
+	capTexts capacityTexts
 }
 
 var _ Handler = (*Engine)(nil)
