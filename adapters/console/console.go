@@ -151,28 +151,49 @@ func (c *Console) who(p domain.PersonID) string {
 	return "@" + id
 }
 
-// render shows mentions as names, except on a line that spells out a
-// command to type: there a mention is written "@alice", which works when
-// typed back.
+// render shows mentions as names, except inside a command spelled out to
+// type ("… with /caseload reduction @alice end 1"): there a mention is
+// written "@alice", which works when typed back.
 func (c *Console) render(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, line := range lines {
-		typed := commandHint.MatchString(line)
-		lines[i] = mentionRE.ReplaceAllStringFunc(line, func(m string) string {
-			p := domain.PersonID(mentionRE.FindStringSubmatch(m)[1])
-			if typed {
-				if _, id, ok := strings.Cut(string(p), ":"); ok && id != "" {
-					return "@" + id
-				}
+		var b strings.Builder
+		last := 0
+		for _, m := range mentionRE.FindAllStringSubmatchIndex(line, -1) {
+			b.WriteString(line[last:m[0]])
+			p := domain.PersonID(line[m[2]:m[3]])
+			if _, id, ok := strings.Cut(string(p), ":"); ok && id != "" && inCommand(line[:m[0]]) {
+				b.WriteString("@" + id)
+			} else {
+				b.WriteString(c.who(p))
 			}
-			return c.who(p)
-		})
+			last = m[1]
+		}
+		b.WriteString(line[last:])
+		lines[i] = b.String()
 	}
 	return strings.Join(lines, "\n")
 }
 
-// commandHint matches a line that starts with a command to type.
-var commandHint = regexp.MustCompile(`^\s*/(allocate|capacity|caseload)\b`)
+// commandWord finds the commands a person can type.
+var commandWord = regexp.MustCompile(`/(allocate|capacity|caseload)\b`)
+
+// inCommand reports whether text that follows before ends inside a command
+// to type: a command word, then no break of the sentence (". ", ", ", "; ",
+// ": ") before the end.
+func inCommand(before string) bool {
+	locs := commandWord.FindAllStringIndex(before, -1)
+	if len(locs) == 0 {
+		return false
+	}
+	rest := before[locs[len(locs)-1][1]:]
+	for _, brk := range []string{". ", ", ", "; ", ": "} {
+		if strings.Contains(rest, brk) {
+			return false
+		}
+	}
+	return true
+}
 
 // Send shows a delivered message (a DM or a channel post) as such.
 func (c *Console) Send(_ context.Context, dest string, m domain.Message) error {

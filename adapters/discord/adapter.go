@@ -431,25 +431,7 @@ func (a *Adapter) appID(in *discordgo.Interaction) string {
 // retry makes a few attempts at a follow-up, waiting as a 429 asks; the
 // interaction token will not outlive a longer wait anyway.
 func retry(ctx context.Context, fn func() error) error {
-	const attempts = 5
-	var err error
-	for attempt := 0; attempt < attempts; attempt++ {
-		if err = fn(); err == nil {
-			return nil
-		}
-		cerr := classify(err)
-		if delivery.IsPermanent(cerr) || attempt == attempts-1 {
-			return err
-		}
-		wait, ok := delivery.RetryAfter(cerr)
-		if !ok {
-			wait = time.Duration(250<<attempt) * time.Millisecond
-		}
-		if !sleep(ctx, wait) {
-			return err
-		}
-	}
-	return err
+	return delivery.Retry(ctx, 5, 0, classify, fn)
 }
 
 // sleep waits for d, or less if ctx ends first; it reports whether it

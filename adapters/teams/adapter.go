@@ -365,35 +365,10 @@ func (a *Adapter) enqueue(dest string, m domain.Message) {
 	}
 }
 
-// try makes a few attempts at a reply, waiting as a 429 asks; the outbox
-// takes over after that.
+// try makes a few attempts at a reply, waiting as a 429 asks (up to 10 s);
+// the outbox takes over after that.
 func (a *Adapter) try(ctx context.Context, fn func() error) error {
-	const attempts = 3
-	var err error
-	for attempt := 0; attempt < attempts; attempt++ {
-		if err = fn(); err == nil {
-			return nil
-		}
-		cerr := classify(err)
-		if delivery.IsPermanent(cerr) || attempt == attempts-1 {
-			return err
-		}
-		wait, ok := delivery.RetryAfter(cerr)
-		if !ok {
-			wait = time.Duration(250<<attempt) * time.Millisecond
-		}
-		if wait > 10*time.Second {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
-	return err
+	return delivery.Retry(ctx, 3, 10*time.Second, classify, fn)
 }
 
 // name is how a person mentioned by the engine is shown: their name in the

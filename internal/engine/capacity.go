@@ -169,16 +169,26 @@ func (e *Engine) adminList() []domain.PersonID {
 	return out
 }
 
+// namedConcern is the concern the command names, with its team in use; a
+// concern that does not exist is ENOTFOUND, said plainly.
+func (r *run) namedConcern() (*domain.Concern, error) {
+	c, err := r.tx.Concern(r.c.id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_such_concern", "ID", r.c.id))
+	} else if err != nil {
+		return nil, err
+	}
+	if err := r.useTeam(c.Team); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // concernAction acknowledges, plans or resolves a concern (managers of the
 // concern's team, its service manager, admins).
 func (r *run) concernAction(verb string) error {
-	c, err := r.tx.Concern(r.c.id)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_such_concern", "ID", r.c.id))
-	} else if err != nil {
-		return err
-	}
-	if err := r.useTeam(c.Team); err != nil {
+	c, err := r.namedConcern()
+	if err != nil {
 		return err
 	}
 	if err := r.requireManager("concern_" + verb); err != nil {

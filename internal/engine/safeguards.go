@@ -223,13 +223,8 @@ func (r *run) overrideReview() error {
 // concernAnswer is the raiser's word on the plan for their concern: agree
 // (the plan is enough) or disagree, which goes to the service manager.
 func (r *run) concernAnswer(agree bool) error {
-	c, err := r.tx.Concern(r.c.id)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return domain.Errorf(domain.ENOTFOUND, "%s", r.say("error.no_such_concern", "ID", r.c.id))
-	} else if err != nil {
-		return err
-	}
-	if err := r.useTeam(c.Team); err != nil {
+	c, err := r.namedConcern()
+	if err != nil {
 		return err
 	}
 	if c.By != r.req.Caller {

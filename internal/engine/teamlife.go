@@ -68,7 +68,10 @@ func (r *run) notPast(d domain.Date) error {
 // capacityChange stores a member whose reductions changed, writes the
 // audit entry, answers the caller privately, tells the member, and tells
 // the member and the managers when the change takes them past a threshold.
-func (r *run) capacityChange(m *domain.Member, before domain.Workload, action, after, detail, answer string) error {
+//
+// red is the reduction that changed (nil when none is left to name), for
+// the words that say why capacity fell.
+func (r *run) capacityChange(m *domain.Member, before domain.Workload, action, after, detail, answer string, red *domain.Reduction) error {
 	if err := r.tx.PutMember(m); err != nil {
 		return err
 	}
@@ -84,7 +87,7 @@ func (r *run) capacityChange(m *domain.Member, before domain.Workload, action, a
 	if r.pol.NeedsOverride(now) && (!r.pol.NeedsOverride(before) || worseThan(now.RAG, before.RAG)) {
 		// Over the override level: the safeguard for any fall in capacity
 		// tells the holder and the managers and asks the managers for a reason.
-		if err := r.capacityFell(m, before, now, r.say("teamlife.why."+action, "After", after)); err != nil {
+		if err := r.capacityFell(m, before, now, r.say("teamlife.why."+action, "R", red)); err != nil {
 			return err
 		}
 		r.toCaller(domain.Message{Text: r.e.prompts.Say("teamlife.threshold", d), RAG: now.RAG})
@@ -149,7 +152,7 @@ func (r *run) reduction() error {
 	red := domain.Reduction{Reason: domain.Clip(r.c.text, 200), Percent: r.c.tl.percent, Until: r.c.tl.until}
 	m.Reductions = append(m.Reductions, red)
 	answer := r.say("teamlife.reduction_added", "N", len(m.Reductions), "R", red, "Person", m.Person)
-	return r.capacityChange(m, before, "member.reduction", fmt.Sprintf("%g%% until %s", red.Percent, orOpen(red.Until)), red.Reason, answer)
+	return r.capacityChange(m, before, "member.reduction", fmt.Sprintf("%g%% until %s", red.Percent, orOpen(red.Until)), red.Reason, answer, &red)
 }
 
 func orOpen(d domain.Date) string {
@@ -178,7 +181,7 @@ func (r *run) reductionEnd() error {
 	red := &m.Reductions[n-1]
 	red.Until = r.day.AddDays(-1) // active up to and including its end: it no longer counts today
 	answer := r.say("teamlife.reduction_ended", "N", n, "R", *red)
-	return r.capacityChange(m, before, "member.reduction_end", fmt.Sprintf("#%d ended", n), red.Reason, answer)
+	return r.capacityChange(m, before, "member.reduction_end", fmt.Sprintf("#%d ended", n), red.Reason, answer, red)
 }
 
 // current reports whether a reduction counts today or will later.
@@ -231,7 +234,7 @@ func (r *run) leave() error {
 	m.Reductions = append(m.Reductions, red)
 	answer := r.say("teamlife.leave_added", "R", red, "Person", m.Person, "Cases", before.Cases)
 	// The note stays between managers: neither the audit log nor the member sees it.
-	return r.capacityChange(m, before, "member.leave", "until "+orOpen(red.Until), "", answer)
+	return r.capacityChange(m, before, "member.leave", "until "+orOpen(red.Until), "", answer, &red)
 }
 
 func (r *run) back() error {
@@ -266,7 +269,7 @@ func (r *run) back() error {
 		detail = fmt.Sprintf("phased %g%% until %s", phased.Percent, phased.Until)
 	}
 	answer := r.say("teamlife.back", "Phased", phased, "N", len(m.Reductions))
-	return r.capacityChange(m, before, "member.back", detail, "", answer)
+	return r.capacityChange(m, before, "member.back", detail, "", answer, phased)
 }
 
 func (r *run) removeMember() error {

@@ -58,12 +58,12 @@ func (f *fixture) audits(t *testing.T, team string) []*domain.AuditEntry {
 func TestReductionAndEndingIt(t *testing.T) {
 	f := team(t)
 	out := f.must(t, "meg", "caseload", "reduction <@alice> 20% until=2027-03-31 practice educator")
-	contains(t, texts(out), "Reduction #1 recorded", "20 % for practice educator, until 2027-03-31", "now 68 points (was 85)", "23.5 % 🟢 green → 29.4 % 🟢 green")
+	contains(t, texts(out), "Reduction #1 recorded", "20 % for practice educator, until Wed 31 Mar 2027", "now 68 points (was 85)", "23.5 % 🟢 green → 29.4 % 🟢 green")
 	if w := f.workload(t, "alice"); w.Capacity != 68 {
 		t.Fatalf("capacity %v, want 68", w.Capacity)
 	}
 	contains(t, f.outboxTo(t, "test:alice"), "85 → 68 points")
-	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "#1 20 % for practice educator, until 2027-03-31")
+	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "#1 20 % for practice educator, until Wed 31 Mar 2027")
 
 	contains(t, texts(f.do(t, "meg", "caseload", "reduction <@alice> end 2")), "no current reduction #2", "#1 20 %")
 	contains(t, texts(f.must(t, "meg", "caseload", "reduction <@alice> end 1")), "Reduction #1 (20 % for practice educator) ended today", "now 85 points (was 68)")
@@ -96,13 +96,13 @@ func TestLeaveNoteStaysWithManagersAndPhasedReturn(t *testing.T) {
 	f := team(t)
 	out := f.must(t, "meg", "caseload", "leave <@alice> until=2026-12-31 hospital stay")
 	got := texts(out)
-	contains(t, got, "Leave recorded", "until 2026-12-31", "kept for managers only", "hold 2 cases", "/allocate transfer")
+	contains(t, got, "Leave recorded", "until Thu 31 Dec 2026", "kept for managers only", "hold 2 cases", "/allocate transfer")
 	// Capacity 0 with 20 points held: red, and everyone concerned is told.
 	if w := f.workload(t, "alice"); w.Capacity != 0 || w.RAG != domain.Red {
 		t.Fatalf("on leave: %+v", w)
 	}
 	toAlice := f.outboxTo(t, "test:alice")
-	contains(t, toAlice, "now over the safe level", "leave until 2026-12-31")
+	contains(t, toAlice, "now over the safe level", "leave until Thu 31 Dec 2026")
 	contains(t, f.outboxTo(t, "test:meg"), "now over the safe level")
 	// As for an allocation above the safe level, the managers owe a reason.
 	o := f.caseOf(t, "C-5").Override
@@ -125,7 +125,7 @@ func TestLeaveNoteStaysWithManagersAndPhasedReturn(t *testing.T) {
 
 	f.clock.Advance(7 * 24 * time.Hour)
 	out = f.must(t, "meg", "caseload", "back <@alice> phased=50% until=2027-01-31")
-	contains(t, texts(out), "Welcome back", "reduction #2 of 50 % until 2027-01-31", "now 42.5 points (was 0)")
+	contains(t, texts(out), "Welcome back", "reduction #2 of 50 % until Sun 31 Jan 2027", "now 42.5 points (was 0)")
 	contains(t, texts(f.do(t, "meg", "caseload", "back <@alice>")), "not on leave")
 	f.clock.Advance(70 * 24 * time.Hour) // past the end of the phased return
 	if w := f.workload(t, "alice"); w.Capacity != 85 {
@@ -254,16 +254,16 @@ func TestPolicySwitchRecomputesEveryFigure(t *testing.T) {
 
 func TestReviewRecordsAndAsksForTheFollowUp(t *testing.T) {
 	f := team(t)
-	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "Not reviewed here yet", "Next review due by 2027-02-15")
+	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "Not reviewed here yet", "Next review due by Mon 15 Feb 2027")
 	out := f.must(t, "meg", "caseload", "review <@alice> reduce court work heavy")
-	contains(t, texts(out), "Caseload review of", "reduce, at 23.5 %", "Next review due by 2027-02-15", "/caseload reduction <@test:alice> <percent>")
+	contains(t, texts(out), "Caseload review of", "reduce, at 23.5 %", "Next review due by Mon 15 Feb 2027", "/caseload reduction <@test:alice> <percent>")
 	contains(t, texts(f.must(t, "meg", "caseload", "review <@alice> move")), "/allocate transfer <REF> @person <reason> (they hold C-2, C-5)", "/caseload case move")
 	contains(t, texts(f.must(t, "meg", "caseload", "review <@bo> keep")), "keep")
 	contains(t, texts(f.do(t, "meg", "caseload", "review <@alice> maybe")), "keep, add, reduce or move")
-	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "Last reviewed 2026-11-23 by Meg: move")
+	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "Last reviewed Mon 23 Nov 2026 by Meg: move")
 	f.clock.Advance(24 * time.Hour)
 	f.must(t, "meg", "caseload", "review <@alice> keep fine now")
-	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "Last reviewed 2026-11-24 by Meg: keep (fine now)", "due by 2027-02-16")
+	contains(t, texts(f.must(t, "meg", "capacity", "<@alice>")), "Last reviewed Tue 24 Nov 2026 by Meg: keep (fine now)", "due by Tue 16 Feb 2027")
 	lacks(t, texts(f.must(t, "alice", "capacity", "")), "fine now")
 }
 
@@ -276,7 +276,7 @@ func TestHoursForAnEarlierDay(t *testing.T) {
 		if resp.Code == "" {
 			t.Fatalf("hours for %s accepted", d)
 		}
-		contains(t, texts(resp), "2026-11-16 to 2026-11-23")
+		contains(t, texts(resp), "Mon 16 Nov 2026 to Mon 23 Nov 2026")
 	}
 	var hs []*domain.HoursEntry
 	if err := f.st.View(func(tx domain.Tx) (err error) { hs, err = tx.Hours("north", time.Time{}); return err }); err != nil {

@@ -57,7 +57,7 @@ func TestASYEStepsAcrossTheAnniversary(t *testing.T) {
 	var toMeg, toBo bool
 	for _, it := range f.take(schedule.KindReminder) {
 		txt := flatten(it.Message)
-		if !strings.Contains(txt, "completed the ASYE year") || !strings.Contains(txt, "started the assessed year on 2026-05-25") {
+		if !strings.Contains(txt, "completed the ASYE year") || !strings.Contains(txt, "started the assessed year on Mon 25 May 2026") {
 			continue
 		}
 		toMeg = toMeg || it.Dest == string(person("meg"))
@@ -103,17 +103,17 @@ func TestReviewRemindersInTheDigest(t *testing.T) {
 	f.do("meg", "caseload", "add "+mention("bo")+" asye started=2026-11-23")
 
 	got := f.digestAt(at(2026, 11, 23, 11, 0))
-	if !strings.Contains(got, "Bo: due by 2026-11-30 (not reviewed yet)") || strings.Contains(got, "Alice: due") {
+	if !strings.Contains(got, "Bo: due by Mon 30 Nov 2026 (not reviewed yet)") || strings.Contains(got, "Alice: due") {
 		t.Fatalf("first week:\n%s", got)
 	}
 	f.clock.Set(at(2026, 11, 30, 10, 0))
 	f.do("meg", "caseload", "review "+mention("bo")+" keep")
 	got = f.digestAt(at(2026, 11, 30, 11, 0))
-	if !strings.Contains(got, "Bo: due by 2026-12-07 (last 2026-11-30, keep)") {
+	if !strings.Contains(got, "Bo: due by Mon 7 Dec 2026 (last Mon 30 Nov 2026, keep)") {
 		t.Fatalf("weekly for an ASYE:\n%s", got)
 	}
 	got = f.digestAt(at(2026, 12, 9, 9, 0))
-	if !strings.Contains(got, "Bo: overdue since 2026-12-07") || !strings.Contains(got, "1 overdue") {
+	if !strings.Contains(got, "Bo: overdue since Mon 7 Dec 2026") || !strings.Contains(got, "1 overdue") {
 		t.Fatalf("overdue:\n%s", got)
 	}
 	f.do("meg", "caseload", "posts 5") // 2.6 FTE in post: 48 % vacant
@@ -134,17 +134,17 @@ func TestReviewRemindersInTheDigest(t *testing.T) {
 	f.clock.Set(at(2027, 1, 4, 10, 0)) // six weeks in: fortnightly from here
 	f.do("meg", "caseload", "review "+mention("bo")+" add")
 	got = f.digestAt(at(2027, 1, 11, 9, 0))
-	if !strings.Contains(got, "Bo: due by 2027-01-18") {
+	if !strings.Contains(got, "Bo: due by Mon 18 Jan 2027") {
 		t.Fatalf("fortnightly for an ASYE:\n%s", got)
 	}
 	got = f.digestAt(at(2027, 2, 8, 9, 0))
-	if !strings.Contains(got, "Alice: due by 2027-02-15 (not reviewed yet)") || !strings.Contains(got, "Cy: due by 2027-02-15") {
+	if !strings.Contains(got, "Alice: due by Mon 15 Feb 2027 (not reviewed yet)") || !strings.Contains(got, "Cy: due by Mon 15 Feb 2027") {
 		t.Fatalf("12 weeks for a practitioner:\n%s", got)
 	}
 	f.clock.Set(at(2027, 2, 15, 10, 0))
 	f.do("meg", "caseload", "review "+mention("alice")+" keep")
 	got = f.digestAt(at(2027, 2, 16, 9, 0))
-	if strings.Contains(got, "Alice: due") || strings.Contains(got, "Alice: overdue") || !strings.Contains(got, "Cy: overdue since 2027-02-15") {
+	if strings.Contains(got, "Alice: due") || strings.Contains(got, "Alice: overdue") || !strings.Contains(got, "Cy: overdue since Mon 15 Feb 2027") {
 		t.Fatalf("after Alice's review:\n%s", got)
 	}
 }

@@ -107,7 +107,7 @@ type DB struct {
 	bolt  *bolt.DB
 	clock clock.Clock
 	path  string
-	group grouper
+	group Grouper
 }
 
 var _ domain.Store = (*DB)(nil)
@@ -133,6 +133,7 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: b, clock: opt.Clock, path: path}
+	db.group = Grouper{Max: maxGroup, Commit: db.commitGroup}
 	first := db.migrate
 	if opt.ReadOnly {
 		first = db.checkVersion
@@ -187,7 +188,7 @@ func (db *DB) Path() string { return db.path }
 // Close finishes the actions already queued for a group commit, then
 // releases the file and its lock.
 func (db *DB) Close() error {
-	db.group.stop()
+	db.group.Stop()
 	return db.bolt.Close()
 }
 

@@ -67,7 +67,7 @@ type Store struct {
 	clock   clock.Clock
 	timeout time.Duration
 	maxOps  int
-	group   grouper
+	group   store.Grouper
 	// base is the parent of every call to etcd; Abort cancels it.
 	base  context.Context
 	abort context.CancelFunc
@@ -111,6 +111,7 @@ func Open(opt Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to etcd at %s: %w", strings.Join(opt.Endpoints, ","), err)
 	}
 	s := &Store{cli: cli, prefix: opt.Prefix, clock: opt.Clock, timeout: opt.Timeout, maxOps: opt.MaxTxnOps}
+	s.group = store.Grouper{Max: maxGroup, Commit: s.commit}
 	s.base, s.abort = context.WithCancel(context.Background())
 	if !opt.NoPrepare {
 		ctx, cancel := context.WithTimeout(context.Background(), opt.Timeout)
@@ -140,7 +141,7 @@ func (s *Store) Prefix() string { return s.prefix }
 
 // Close finishes queued actions and disconnects.
 func (s *Store) Close() error {
-	s.group.stop()
+	s.group.Stop()
 	s.sessMu.Lock()
 	if s.sess != nil {
 		_ = s.sess.Close()
@@ -165,7 +166,7 @@ func (s *Store) View(fn func(domain.Tx) error) error {
 			return err
 		}
 		t.readOnly = true
-		err = safely(fn, store.NewTx(t, s.clock.Now()))
+		err = store.Safely(fn, store.NewTx(t, s.clock.Now()))
 		if t.err == errStale && attempt < maxAttempts {
 			backoff(attempt + 1)
 			continue
@@ -242,15 +243,9 @@ func (s *Store) txnError(err error, ops int) error {
 	return unavailable(err)
 }
 
-// call is one action waiting for a commit.
-type call struct {
-	fn  func(domain.Tx) error
-	err chan error
-}
-
 // commit runs the calls, as many per etcd transaction as fit in the
 // server's limit, until each has its answer.
-func (s *Store) commit(calls []call) {
+func (s *Store) commit(calls []store.Call) {
 	for len(calls) > 0 {
 		n := s.commitSome(calls)
 		calls = calls[n:]
@@ -261,7 +256,7 @@ func (s *Store) commit(calls []call) {
 // on conflict, gives each its result and returns how many it answered.
 // A call that fails (a refusal) has its writes discarded and gets its
 // error; the others commit.
-func (s *Store) commitSome(calls []call) int {
+func (s *Store) commitSome(calls []store.Call) int {
 	var last error
 	unlock := func() {}
 	defer func() { unlock() }()
@@ -279,7 +274,7 @@ func (s *Store) commitSome(calls []call) int {
 		cancel()
 		if err != nil {
 			for _, c := range calls[:n] {
-				c.err <- err
+				c.Err <- err
 			}
 			return n
 		}
@@ -288,11 +283,11 @@ func (s *Store) commitSome(calls []call) int {
 			continue
 		}
 		for i, c := range calls[:n] {
-			c.err <- results[i]
+			c.Err <- results[i]
 		}
 		return n
 	}
-	calls[0].err <- last
+	calls[0].Err <- last
 	return 1
 }
 
@@ -345,7 +340,7 @@ func (s *Store) lockSession() *concurrency.Session {
 }
 
 // try runs calls at the newest revision and commits those that fit.
-func (s *Store) try(ctx context.Context, calls []call) (n int, results []error, ok bool, err error) {
+func (s *Store) try(ctx context.Context, calls []store.Call) (n int, results []error, ok bool, err error) {
 	t, err := s.begin(ctx)
 	if err != nil {
 		return len(calls), nil, false, err
@@ -356,7 +351,7 @@ func (s *Store) try(ctx context.Context, calls []call) (n int, results []error, 
 	kept := 0
 	for i, c := range calls {
 		sp := t.savepoint()
-		err := safely(c.fn, store.NewTx(t, now))
+		err := store.Safely(c.Fn, store.NewTx(t, now))
 		if t.err == errStale {
 			return len(calls), nil, false, nil // run again, as after a conflict
 		}
@@ -387,79 +382,10 @@ func backoff(attempt int) {
 	time.Sleep(d/2 + rand.N(d))
 }
 
-func safely(fn func(domain.Tx) error, tx domain.Tx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic in store transaction: %v", r)
-		}
-	}()
-	return fn(tx)
-}
-
 // maxGroup bounds how many actions share one commit.
 const maxGroup = 16
-
-// grouper queues concurrent actions so that they share etcd transactions.
-type grouper struct {
-	once   sync.Once
-	mu     sync.RWMutex
-	closed bool
-	ch     chan call
-	done   chan struct{}
-}
 
 // Group runs fn in a transaction shared with other concurrent actions; fn's
 // writes commit all together or not at all, and an error from fn discards
 // fn's writes only. fn may run more than once.
-func (s *Store) Group(fn func(domain.Tx) error) error {
-	g := &s.group
-	g.once.Do(func() {
-		g.ch = make(chan call, maxGroup)
-		g.done = make(chan struct{})
-		go s.commitLoop()
-	})
-	g.mu.RLock()
-	if g.closed {
-		g.mu.RUnlock()
-		return store.ErrClosed
-	}
-	c := call{fn: fn, err: make(chan error, 1)}
-	g.ch <- c
-	g.mu.RUnlock()
-	return <-c.err
-}
-
-func (s *Store) commitLoop() {
-	defer close(s.group.done)
-	for c := range s.group.ch {
-		calls := []call{c}
-	drain:
-		for len(calls) < maxGroup {
-			select {
-			case c, ok := <-s.group.ch:
-				if !ok {
-					break drain
-				}
-				calls = append(calls, c)
-			default:
-				break drain
-			}
-		}
-		s.commit(calls)
-	}
-}
-
-func (g *grouper) stop() {
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
-		return
-	}
-	g.closed = true
-	ch := g.ch
-	g.mu.Unlock()
-	if ch != nil {
-		close(ch)
-		<-g.done
-	}
-}
+func (s *Store) Group(fn func(domain.Tx) error) error { return s.group.Submit(fn) }
