@@ -129,8 +129,7 @@ func EnsureSnapshotOf(tx domain.Tx, loc *time.Location, r *Report) (snap *Snapsh
 
 // HasSnapshot reports whether the team's snapshot for now's week is stored.
 func HasSnapshot(tx domain.Tx, loc *time.Location, team string, now time.Time) (bool, error) {
-	var s Snapshot
-	return tx.WeekSnapshot(team, WeekOf(now, loc), &s)
+	return tx.WeekSnapshot(team, WeekOf(now, loc), nil)
 }
 
 // Snapshots lists a team's stored snapshots, oldest week first.

@@ -93,7 +93,8 @@ type Tx interface {
 	DeleteOutboxItem(id uint64) error
 
 	// WeekSnapshot reads a team's figures of the week starting on the
-	// Monday week into v (false when none is stored); PutWeekSnapshot
+	// Monday week into v (false when none is stored; with v nil it only
+	// says whether they are, decoding nothing); PutWeekSnapshot
 	// stores them; SnapshotWeeks lists the weeks stored, oldest first.
 	WeekSnapshot(team string, week Date, v any) (bool, error)
 	PutWeekSnapshot(team string, week Date, v any) error

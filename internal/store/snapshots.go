@@ -15,8 +15,12 @@ func snapshotPrefix(team string) string { return "snap:" + team + ":" }
 func snapshotKey(team string, week domain.Date) string { return snapshotPrefix(team) + string(week) }
 
 // WeekSnapshot reads the team's stored figures of the week starting on the
-// Monday week into v.
+// Monday week into v; with v nil it only says whether they are stored,
+// decoding nothing (every scheduler pass asks this of every team).
 func (t *Tx) WeekSnapshot(team string, week domain.Date, v any) (bool, error) {
+	if v == nil {
+		return t.tx.Bucket(bucketState).Get([]byte(snapshotKey(team, week))) != nil, nil
+	}
 	return t.GetState(snapshotKey(team, week), v)
 }
 

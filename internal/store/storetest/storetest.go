@@ -999,6 +999,11 @@ func testWeekSnapshots(t *testing.T, s domain.Store) {
 		}
 		ok, err = tx.WeekSnapshot("south", "2026-05-04", &v)
 		mustEqual(t, "WeekSnapshot(south) found", ok, err, false)
+		// With nothing to read into, it only says whether one is stored.
+		ok, err = tx.WeekSnapshot("north", "2026-05-11", nil)
+		mustEqual(t, "WeekSnapshot(north, 2026-05-11, nil) found", ok, err, true)
+		ok, err = tx.WeekSnapshot("north-east", "2026-05-11", nil)
+		mustEqual(t, "WeekSnapshot(north-east, 2026-05-11, nil) found", ok, err, false)
 		return nil
 	})
 }
