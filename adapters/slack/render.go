@@ -140,30 +140,7 @@ func (r renderer) note(name, title string, part, of int) slackgo.Block {
 
 // pack fills messages greedily, in order, within the block and text limits.
 func pack(ps []piece, blocks, budget int) [][]piece {
-	var out [][]piece
-	var cur []piece
-	size := 0
-	for i := 0; i < len(ps); {
-		j := i + 1
-		for j < len(ps) && ps[j-1].keep {
-			j++
-		}
-		g, gs := ps[i:j], 0
-		for _, p := range g {
-			gs += p.size
-		}
-		if len(cur) > 0 && (len(cur)+len(g) > blocks || size+gs > budget) {
-			out = append(out, cur)
-			cur, size = nil, 0
-		}
-		cur = append(cur, g...)
-		size += gs
-		i = j
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
+	return textcut.Pack(ps, func(p piece) int { return p.size }, func(p piece) bool { return p.keep }, blocks, budget)
 }
 
 // sections is text as section blocks of at most 3,000 bytes each.

@@ -305,30 +305,12 @@ func buttons(bs []domain.Button) []Action {
 	return out
 }
 
-// pack fills cards greedily, in order, within the budget.
+// pack fills cards greedily, in order, within the budget; a message with
+// nothing to show still makes one (empty) card.
 func pack(ps []piece, budget int) [][]piece {
-	var out [][]piece
-	var cur []piece
-	total := 0
-	for i := 0; i < len(ps); {
-		j := i + 1
-		for j < len(ps) && ps[j-1].keep {
-			j++
-		}
-		g, gs := ps[i:j], 0
-		for _, p := range g {
-			gs += p.size
-		}
-		if len(cur) > 0 && total+gs > budget {
-			out = append(out, cur)
-			cur, total = nil, 0
-		}
-		cur = append(cur, g...)
-		total += gs
-		i = j
-	}
-	if len(cur) > 0 || len(out) == 0 {
-		out = append(out, cur)
+	out := textcut.Pack(ps, func(p piece) int { return p.size }, func(p piece) bool { return p.keep }, 0, budget)
+	if len(out) == 0 {
+		out = [][]piece{nil}
 	}
 	return out
 }
