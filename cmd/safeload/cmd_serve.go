@@ -170,13 +170,13 @@ func (c *cli) runServe(args []string) int {
 	}
 	log.Info("stopping: finishing requests in flight")
 	// A store that cannot be reached must not hold the stop up for its
-	// timeouts: a moment after the background work is told to stop, its
-	// calls to the store end.
+	// timeouts: background work still running a moment after it was told to
+	// stop is waiting on the store, and its calls are ended.
+	abort := func() {}
 	if ab, ok := a.store.(interface{ Abort() }); ok {
-		t := time.AfterFunc(stopWithin/2+2*time.Second, ab.Abort)
-		defer t.Stop()
+		abort = ab.Abort
 	}
-	if !stop(log, srv, cancel, &wg, stopWithin) {
+	if !stop(log, srv, cancel, abort, &wg, stopWithin) {
 		log.Warn("stopped at the deadline with work still running; it is in the store for the next start")
 		return exitOK
 	}
@@ -187,9 +187,10 @@ func (c *cli) runServe(args []string) int {
 // stop ends serve within one deadline: the HTTP server gets half of it to
 // finish the requests in flight, then the background work (platform
 // connections and answers still being finished, delivery, scheduler, admin
-// socket) is cancelled and waited for until the deadline. It reports
-// whether everything finished in time.
-func stop(log logrus.FieldLogger, srv *http.Server, cancel context.CancelFunc, wg *sync.WaitGroup, within time.Duration) bool {
+// socket) is cancelled and waited for until the deadline; if it has not
+// finished a second after it was cancelled, abort ends its calls to the
+// store. It reports whether everything finished in time.
+func stop(log logrus.FieldLogger, srv *http.Server, cancel context.CancelFunc, abort func(), wg *sync.WaitGroup, within time.Duration) bool {
 	deadline := time.Now().Add(within)
 	sctx, scancel := context.WithDeadline(context.Background(), deadline.Add(-within/2))
 	defer scancel()
@@ -200,12 +201,18 @@ func stop(log logrus.FieldLogger, srv *http.Server, cancel context.CancelFunc, w
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	grace := time.NewTimer(min(time.Second, time.Until(deadline)))
+	defer grace.Stop()
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
+	for {
+		select {
+		case <-done:
+			return true
+		case <-grace.C:
+			abort()
+		case <-t.C:
+			return false
+		}
 	}
 }

@@ -177,7 +177,7 @@ func TestStopHasOneDeadline(t *testing.T) {
 	defer wg.Done()
 	time.Sleep(50 * time.Millisecond) // let the request reach the handler
 	start := time.Now()
-	if stop(logrus.New(), srv, func() {}, &wg, 400*time.Millisecond) {
+	if stop(logrus.New(), srv, func() {}, func() {}, &wg, 400*time.Millisecond) {
 		t.Fatal("stop reported success with work still running")
 	}
 	if took := time.Since(start); took > 2*time.Second {
@@ -234,5 +234,34 @@ func TestDigestFiringShowsInHealthz(t *testing.T) {
 	}
 	if got := counterValue(t, a, "safeload_escalations_total"); got != 1 {
 		t.Fatalf("safeload_escalations_total = %g", got)
+	}
+}
+
+// Background work still waiting on the store a moment after it was told to
+// stop has its store calls ended, so the stop finishes instead of running
+// into the deadline (an etcd that is gone would otherwise hold it for each
+// call's timeout).
+func TestStopAbortsWorkWaitingOnTheStore(t *testing.T) {
+	srv := &http.Server{Handler: http.NotFoundHandler()}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	aborted := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // a store call that ignores the context and ends only on abort
+		defer wg.Done()
+		<-aborted
+	}()
+	var once sync.Once
+	if !stop(logrus.New(), srv, func() {}, func() { once.Do(func() { close(aborted) }) }, &wg, time.Minute) {
+		t.Fatal("stop gave up although aborting the store ended the work")
+	}
+	select {
+	case <-aborted:
+	default:
+		t.Fatal("the store's calls were not aborted")
 	}
 }

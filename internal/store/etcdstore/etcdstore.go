@@ -144,7 +144,13 @@ func (s *Store) Close() error {
 	s.group.Stop()
 	s.sessMu.Lock()
 	if s.sess != nil {
-		_ = s.sess.Close()
+		// Give the writers' lock's lease back, but do not wait for an etcd
+		// that cannot be reached (Session.Close would wait up to its TTL):
+		// the lease then runs out by itself.
+		s.sess.Orphan()
+		ctx, cancel := context.WithTimeout(context.Background(), min(s.timeout, time.Second))
+		_, _ = s.cli.Revoke(ctx, s.sess.Lease())
+		cancel()
 	}
 	s.sessMu.Unlock()
 	s.abort()
