@@ -15,24 +15,11 @@ const TrendWeeks = 12
 // the week of the Monday week, oldest first; weeks with none are left out.
 // Only those n are read, however many years the store holds.
 func RecentSnapshots(tx domain.Tx, team string, week domain.Date, n int) ([]*Snapshot, error) {
-	weeks, err := tx.SnapshotWeeks(team)
+	w, err := ReadWeeks(tx, team)
 	if err != nil {
 		return nil, err
 	}
-	from := domain.Date(week.Time(time.UTC).AddDate(0, 0, -7*(n-1)).Format(time.DateOnly))
-	var out []*Snapshot
-	for _, w := range weeks {
-		if w < from || w > week {
-			continue
-		}
-		var s Snapshot
-		if ok, err := tx.WeekSnapshot(team, w, &s); err != nil {
-			return nil, err
-		} else if ok {
-			out = append(out, &s)
-		}
-	}
-	return out, nil
+	return w.Recent(week, n)
 }
 
 // TeamChart is the picture of a team's digest: each practitioner's load %

@@ -46,7 +46,16 @@ type Report struct {
 	ReviewsOverdue int
 	// Incoming are held cases other teams are sending here.
 	Incoming []Incoming
+
+	// weeks are the team's snapshots in the transaction the report was
+	// worked out in, as far as they were read.
+	weeks *Weeks
 }
+
+// Weeks are the team's snapshots in the transaction the report was worked
+// out in, those the report read already decoded: use them only in that
+// transaction.
+func (r *Report) Weeks() *Weeks { return r.weeks }
 
 // Person is a practitioner's line, with last week's figures when known.
 type Person struct {
@@ -123,6 +132,13 @@ func (b *Builder) Team(tx domain.Tx, team *domain.Team, now time.Time) (*Report,
 // TeamFrom is Team from the team's members and open cases as tx holds
 // them, for a caller that has read them already.
 func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Member, cases []*domain.Case, now time.Time) (*Report, error) {
+	return b.TeamFromSummary(tx, team, members, cases, nil, now)
+}
+
+// TeamFromSummary is TeamFrom with the summary of members and cases at
+// now's day by the team's policy (Policy.ForTeam) when the caller has
+// worked it out already; nil works it out.
+func (b *Builder) TeamFromSummary(tx domain.Tx, team *domain.Team, members []*domain.Member, cases []*domain.Case, s *domain.TeamSummary, now time.Time) (*Report, error) {
 	if own := b.Policy.ForTeam(team); own != b.Policy {
 		nb := *b
 		nb.Policy = own // every figure by the team's own policy
@@ -130,6 +146,10 @@ func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Me
 	}
 	now = now.In(b.Loc)
 	day := domain.DateOf(now)
+	if s == nil {
+		sum := b.Policy.Summarise(members, cases, day)
+		s = &sum
+	}
 	var err error
 	names := map[domain.PersonID]string{}
 	for _, m := range members {
@@ -146,11 +166,14 @@ func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Me
 		return string(p)
 	}
 	r := &Report{Team: team, Now: now, Week: domain.WeekStart(now, b.Loc)}
-	r.S = b.Policy.Summarise(members, cases, day)
-	if r.Prev, err = PreviousSnapshot(tx, team.ID, domain.DateOf(r.Week)); err != nil {
+	r.S = *s
+	if r.weeks, err = ReadWeeks(tx, team.ID); err != nil {
 		return nil, err
 	}
-	if r.History, err = RecentSnapshots(tx, team.ID, domain.DateOf(r.Week), TrendWeeks); err != nil {
+	if r.Prev, err = r.weeks.Previous(domain.DateOf(r.Week)); err != nil {
+		return nil, err
+	}
+	if r.History, err = r.weeks.Recent(domain.DateOf(r.Week), TrendWeeks); err != nil {
 		return nil, err
 	}
 	for _, w := range r.S.Workloads {

@@ -154,20 +154,9 @@ func Snapshots(tx domain.Tx, team string) ([]*Snapshot, error) {
 // PreviousSnapshot is the team's latest snapshot of a week before week, or
 // nil when there is none.
 func PreviousSnapshot(tx domain.Tx, team string, week domain.Date) (*Snapshot, error) {
-	weeks, err := tx.SnapshotWeeks(team)
+	w, err := ReadWeeks(tx, team)
 	if err != nil {
 		return nil, err
 	}
-	for i := len(weeks) - 1; i >= 0; i-- {
-		if weeks[i] >= week {
-			continue
-		}
-		var s Snapshot
-		if ok, err := tx.WeekSnapshot(team, weeks[i], &s); err != nil {
-			return nil, err
-		} else if ok {
-			return &s, nil
-		}
-	}
-	return nil, nil
+	return w.Previous(week)
 }

@@ -19,10 +19,30 @@ type teamRun struct {
 	members []*domain.Member
 	cases   []*domain.Case
 	loaded  bool
+	// sum is the summary of members and cases at now by sumPol, once
+	// worked out: the team's over-capacity clock and its report use the
+	// same figures. A firing that changes a member or a case forgets it
+	// (changed).
+	sum    *domain.TeamSummary
+	sumPol *domain.Policy
 	// rep is the team's report at now, once worked out: the week's
 	// snapshot and the digest are taken from the same figures.
 	rep *digest.Report
 }
+
+// summary is the team's summary at now by pol, from the members and cases
+// the clocks read.
+func (t *teamRun) summary(pol *domain.Policy) *domain.TeamSummary {
+	if t.sum == nil || t.sumPol != pol {
+		s := pol.Summarise(t.members, t.cases, t.day())
+		t.sum, t.sumPol = &s, pol
+	}
+	return t.sum
+}
+
+// changed is called by a firing that changes one of the members or cases
+// the clocks read, before anything is worked out from them again.
+func (t *teamRun) changed() { t.sum, t.sumPol = nil, nil }
 
 // report is the team's digest report at now, from the members and cases
 // the clocks read (none of the clocks changes either).
@@ -33,7 +53,7 @@ func (t *teamRun) report() (*digest.Report, error) {
 	if err := t.load(); err != nil {
 		return nil, err
 	}
-	r, err := (&digest.Builder{Policy: t.pol(), Loc: t.s.Loc}).TeamFrom(t.tx, t.team, t.members, t.cases, t.now)
+	r, err := (&digest.Builder{Policy: t.pol(), Loc: t.s.Loc}).TeamFromSummary(t.tx, t.team, t.members, t.cases, t.summary(t.pol()), t.now)
 	t.rep = r
 	return r, err
 }
@@ -392,7 +412,7 @@ func (t *teamRun) snapshot() ([]firing, error) {
 		if err != nil || !created {
 			return 0, err
 		}
-		return t.longOver()
+		return t.longOver(r.Weeks())
 	}}}, nil
 }
 
@@ -400,29 +420,39 @@ func (t *teamRun) snapshot() ([]firing, error) {
 // practitioner at or over LongOverPercent in each of the last LongOverWeeks
 // weekly snapshots. Weeks the bot was not running have no snapshot and do
 // not break a run: the snapshots on either side of them are consecutive.
-func (t *teamRun) longOver() (int, error) {
+// snaps are the team's snapshots in the transaction, this week's just
+// stored; only those back to where someone's run breaks are decoded.
+func (t *teamRun) longOver(snaps *digest.Weeks) (int, error) {
 	pol := t.pol()
 	weeks := pol.LongOverWeeks
 	if weeks <= 0 {
 		return 0, nil
 	}
-	snaps, err := digest.Snapshots(t.tx, t.team.ID)
-	if err != nil || len(snaps) < weeks {
+	if err := snaps.Reread(); err != nil || snaps.Len() < weeks {
 		return 0, err
 	}
 	if err := t.load(); err != nil {
 		return 0, err
 	}
-	latest := snaps[len(snaps)-1]
+	latest, err := snaps.At(snaps.Len() - 1)
+	if err != nil || latest == nil {
+		return 0, err
+	}
 	fired := 0
 	for _, m := range latest.Members {
 		run, since := 0, domain.Date("")
-		for i := len(snaps) - 1; i >= 0; i-- {
-			sm, ok := snaps[i].Member(m.Person)
+		for i := snaps.Len() - 1; i >= 0; i-- {
+			s, err := snaps.At(i)
+			if err != nil {
+				return fired, err
+			} else if s == nil {
+				continue
+			}
+			sm, ok := s.Member(m.Person)
 			if !ok || !sm.Over(pol.LongOverPercent) {
 				break
 			}
-			run, since = run+1, snaps[i].Week
+			run, since = run+1, s.Week
 		}
 		if run < weeks {
 			continue

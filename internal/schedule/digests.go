@@ -3,6 +3,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"time"
 
@@ -121,6 +122,7 @@ func (s *Scheduler) digests(now, slot time.Time) (int, error) {
 		sms = append(sms, p)
 	}
 	sort.Slice(sms, func(i, j int) bool { return sms[i] < sms[j] })
+	var jobs []*smJob
 	for _, p := range sms {
 		var ids []string
 		for _, t := range oversee[p] {
@@ -128,13 +130,16 @@ func (s *Scheduler) digests(now, slot time.Time) (int, error) {
 				ids = append(ids, t.ID)
 			}
 		}
-		if len(ids) == 0 {
-			continue
+		if len(ids) > 0 {
+			jobs = append(jobs, &smJob{p: p, ids: ids, msgs: make(chan []domain.Message, 1)})
 		}
-		n, err := s.smDigest(p, ids, s.reports, slot, now)
+	}
+	go s.writeAhead(jobs, slot, now)
+	for _, j := range jobs {
+		n, err := s.smDigest(j.p, j.ids, s.reports, <-j.msgs, slot, now)
 		fired += n
 		if err != nil {
-			errs = append(errs, fmt.Errorf("digest of %s: %w", p, err))
+			errs = append(errs, fmt.Errorf("digest of %s: %w", j.p, err))
 		}
 	}
 	if len(errs) > 0 {
@@ -211,10 +216,54 @@ func (s *Scheduler) postTeamDigest(tx domain.Tx, team *domain.Team, msgs []domai
 		Detail: "scheduled " + slotString(slot)})
 }
 
+// smJob is a service manager's digest of the pass: the teams it is
+// across, and its messages once written out (nil when they are to be
+// written in the transaction that sends them).
+type smJob struct {
+	p    domain.PersonID
+	ids  []string
+	msgs chan []domain.Message
+}
+
+// writeAhead writes out, on as many cores as there are, the digests of the
+// service managers all of whose teams had their digest in this pass: they
+// are written from those teams' reports alone, as smDigest would write
+// them, while the ones before are being sent. The others get nil.
+func (s *Scheduler) writeAhead(jobs []*smJob, slot, now time.Time) {
+	todo := make(chan *smJob)
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		go func() {
+			for j := range todo {
+				j.msgs <- s.acrossMessages(j.p, j.ids, s.reports, slot, now)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		todo <- j
+	}
+	close(todo)
+}
+
+// acrossMessages writes a service manager's digest of slot across teamIDs
+// from their reports, or says nil when a team has none.
+func (s *Scheduler) acrossMessages(p domain.PersonID, teamIDs []string, reports map[string]*digest.Report, slot, now time.Time) []domain.Message {
+	rs := make([]*digest.Report, 0, len(teamIDs))
+	for _, id := range teamIDs {
+		r := reports[id]
+		if r == nil {
+			return nil
+		}
+		rs = append(rs, r)
+	}
+	msgs := (&digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}).AcrossMessages(p, rs, now)
+	s.markLate(msgs, slot, now)
+	return msgs
+}
+
 // smDigest sends a service manager's digest of slot across teamIDs unless
 // it was sent, from the reports of this pass's team digests where there
-// are some.
-func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[string]*digest.Report, slot, now time.Time) (int, error) {
+// are some: the messages written from them already when not nil.
+func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[string]*digest.Report, written []domain.Message, slot, now time.Time) (int, error) {
 	fired, err := s.postOnce(smSlot(p, slot), func(tx domain.Tx) (int, error) {
 		b := &digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}
 		rs := make([]*digest.Report, 0, len(teamIDs))
@@ -231,8 +280,11 @@ func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[st
 			}
 			rs = append(rs, r)
 		}
-		msgs := b.AcrossMessages(p, rs, now)
-		s.markLate(msgs, slot, now)
+		msgs := written
+		if msgs == nil {
+			msgs = b.AcrossMessages(p, rs, now)
+			s.markLate(msgs, slot, now)
+		}
 		return SendToPerson(tx, p, msgs)
 	})
 	if fired > 0 {

@@ -132,7 +132,7 @@ func (t *teamRun) teamOverClock() ([]firing, error) {
 		return nil, err
 	}
 	pol := t.s.Policy
-	s := pol.Summarise(t.members, t.cases, t.day())
+	s := *t.summary(pol)
 	waiting := 0
 	for _, c := range t.cases {
 		if (c.Status == domain.CaseQueued || c.Status == domain.CaseProposed) && pol.IsHighRisk(c) {

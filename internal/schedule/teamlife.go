@@ -35,6 +35,7 @@ func (t *teamRun) asyeClocks() ([]firing, error) {
 func (t *teamRun) asyeDone(m *domain.Member) error {
 	started := m.ASYEStarted
 	m.Role = domain.RolePractitioner
+	t.changed()
 	if err := t.tx.PutMember(m); err != nil {
 		return err
 	}

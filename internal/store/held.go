@@ -128,11 +128,11 @@ func (t *Tx) HeldCases(team string, p domain.PersonID) ([]*domain.Case, error) {
 		if v == nil {
 			return nil, fmt.Errorf("store: the holder index of team %s lists %s, which is not there", team, k[len(prefix):])
 		}
-		var cs domain.Case
-		if err := decode(v, &cs); err != nil {
+		cs, err := decodeCase(v, team)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &cs)
+		out = append(out, cs)
 	}
 	return out, nil
 }

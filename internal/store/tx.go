@@ -213,8 +213,7 @@ func (t *Tx) Case(team, ref string) (*domain.Case, error) {
 	if v == nil {
 		return nil, notFound("There is no case %s in this team.", ref)
 	}
-	var c domain.Case
-	return &c, decode(v, &c)
+	return decodeCase(v, team)
 }
 
 func (t *Tx) CaseTeam(ref string) (string, error) {
@@ -284,11 +283,11 @@ func (t *Tx) OpenCases(team string) ([]*domain.Case, error) {
 		if v == nil {
 			return fmt.Errorf("store: the open-case index of team %s lists %s, which is not there", team, ref)
 		}
-		var c domain.Case
-		if err := decode(v, &c); err != nil {
+		c, err := decodeCase(v, team)
+		if err != nil {
 			return err
 		}
-		out = append(out, &c)
+		out = append(out, c)
 		return nil
 	})
 	return out, err
