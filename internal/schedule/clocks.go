@@ -19,6 +19,10 @@ type teamRun struct {
 	members []*domain.Member
 	cases   []*domain.Case
 	loaded  bool
+	// partial says cases are only those a clock can be about (clockCase),
+	// kept from an earlier pass, with sum: a read pass only plans, and
+	// the clocks' plans read no other case.
+	partial bool
 	// sum is the summary of members and cases at now by sumPol, once
 	// worked out: the team's over-capacity clock and its report use the
 	// same figures. A firing that changes a member or a case forgets it
@@ -32,12 +36,19 @@ type teamRun struct {
 
 // summary is the team's summary at now by pol, from the members and cases
 // the clocks read.
-func (t *teamRun) summary(pol *domain.Policy) *domain.TeamSummary {
-	if t.sum == nil || t.sumPol != pol {
-		s := pol.Summarise(t.members, t.cases, t.day())
-		t.sum, t.sumPol = &s, pol
+func (t *teamRun) summary(pol *domain.Policy) (*domain.TeamSummary, error) {
+	if t.sum != nil && t.sumPol == pol {
+		return t.sum, nil
 	}
-	return t.sum
+	if t.partial {
+		t.loaded, t.partial = false, false
+	}
+	if err := t.load(); err != nil {
+		return nil, err
+	}
+	s := pol.Summarise(t.members, t.cases, t.day())
+	t.sum, t.sumPol = &s, pol
+	return t.sum, nil
 }
 
 // changed is called by a firing that changes one of the members or cases
@@ -53,7 +64,11 @@ func (t *teamRun) report() (*digest.Report, error) {
 	if err := t.load(); err != nil {
 		return nil, err
 	}
-	r, err := (&digest.Builder{Policy: t.pol(), Loc: t.s.Loc}).TeamFromSummary(t.tx, t.team, t.members, t.cases, t.summary(t.pol()), t.now)
+	sum, err := t.summary(t.pol())
+	if err != nil {
+		return nil, err
+	}
+	r, err := (&digest.Builder{Policy: t.pol(), Loc: t.s.Loc}).TeamFromSummary(t.tx, t.team, t.members, t.cases, sum, t.now)
 	t.rep = r
 	return r, err
 }

@@ -132,7 +132,11 @@ func (t *teamRun) teamOverClock() ([]firing, error) {
 		return nil, err
 	}
 	pol := t.s.Policy
-	s := *t.summary(pol)
+	sum, err := t.summary(pol)
+	if err != nil {
+		return nil, err
+	}
+	s := *sum
 	waiting := 0
 	for _, c := range t.cases {
 		if (c.Status == domain.CaseQueued || c.Status == domain.CaseProposed) && pol.IsHighRisk(c) {

@@ -76,6 +76,11 @@ type Scheduler struct {
 	initOnce sync.Once
 	initErr  error
 	sched    cron.Schedule
+	// kept is what read passes keep of each team's members and cases (by
+	// team ID; see kept).
+	kept map[string]*kept
+	// keptHits counts the teams planned from what was kept (for tests).
+	keptHits int
 	// digestQuiet caches "no digest is due before this time" so that quiet
 	// passes skip the cron arithmetic; whether a digest was posted is always
 	// decided by the store.
@@ -243,7 +248,7 @@ func (s *Scheduler) clocksDue(team string, now time.Time, admins []domain.Person
 			due = true
 			return err
 		}
-		fs, err := s.plan(tx, team, now, admins, true)
+		fs, err := s.plan(tx, team, now, admins, true, true)
 		due = len(fs) > 0
 		return err
 	})
@@ -295,7 +300,7 @@ func (s *Scheduler) applyClocks(teams []string, now time.Time, admins []domain.P
 	err = s.Store.Update(func(tx domain.Tx) error {
 		fired, done, hadDigest = 0, nil, false
 		for _, team := range teams {
-			fs, err := s.plan(tx, team, now, admins, withDigest)
+			fs, err := s.plan(tx, team, now, admins, withDigest, false)
 			if err != nil {
 				return fmt.Errorf("team %s: %w", team, err)
 			}
@@ -341,8 +346,10 @@ func (s *Scheduler) applyClocks(teams []string, now time.Time, admins []domain.P
 }
 
 // plan lists what is due in a team at now, with the team's digest of the
-// pass's slot when withDigest.
-func (s *Scheduler) plan(tx domain.Tx, teamID string, now time.Time, admins []domain.PersonID, withDigest bool) ([]firing, error) {
+// pass's slot when withDigest. A read pass (readOnly) plans from what is
+// kept of the team's members and cases (see kept); its firings must not be
+// applied.
+func (s *Scheduler) plan(tx domain.Tx, teamID string, now time.Time, admins []domain.PersonID, withDigest, readOnly bool) ([]firing, error) {
 	team, err := tx.Team(teamID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, nil
@@ -350,6 +357,11 @@ func (s *Scheduler) plan(tx domain.Tx, teamID string, now time.Time, admins []do
 		return nil, err
 	}
 	t := &teamRun{s: s, tx: tx, team: team, now: now, admins: admins}
+	if readOnly {
+		if err := t.loadKept(); err != nil {
+			return nil, err
+		}
+	}
 	steps := []func() ([]firing, error){t.concernClocks, t.planClocks, t.caseClocks, t.proposalClocks, t.teamOverClock, t.asyeClocks, t.snapshot}
 	if withDigest {
 		steps = append(steps, t.digest)
