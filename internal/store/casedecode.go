@@ -20,12 +20,19 @@ import (
 //
 // team is the team the case is read from, whose ID the case repeats.
 func decodeCase(v []byte, team string) (*domain.Case, error) {
-	c := new(domain.Case)
-	if (&caseReader{jsonReader: jsonReader{b: v}, team: team}).read(c) {
-		return c, nil
+	return quickDecode(v, team, (*recordReader).caseRecord)
+}
+
+// quickDecode decodes v into a new T with read, or, where read cannot,
+// with json.Unmarshal.
+func quickDecode[T any](v []byte, team string, read func(*recordReader, *T) bool) (*T, error) {
+	x := new(T)
+	if read(&recordReader{jsonReader: jsonReader{b: v}, team: team}, x) {
+		return x, nil
 	}
-	*c = domain.Case{}
-	return c, decode(v, c)
+	var zero T
+	*x = zero
+	return x, decode(v, x)
 }
 
 // jsonReader reads a strict subset of JSON from b: each method says
@@ -249,11 +256,21 @@ func (r *jsonReader) object(field func(key []byte) (bit uint32, ok bool)) bool {
 	}
 }
 
-// caseReader reads a domain.Case, sharing the strings that repeat from
-// case to case (types, statuses, factors).
-type caseReader struct {
+// recordReader reads the records of a team, sharing the strings that
+// repeat from record to record (the team's ID, types, statuses, factors,
+// roles).
+type recordReader struct {
 	jsonReader
 	team string
+}
+
+// teamID reads a string that is most often the team's ID.
+func (r *recordReader) teamID() (string, bool) {
+	s, ok := r.bytes()
+	if string(s) == r.team {
+		return r.team, ok
+	}
+	return string(s), ok
 }
 
 // intern returns the known string equal to s without a new allocation, or
@@ -283,7 +300,7 @@ var known = func() map[string]string {
 	return m
 }()
 
-func (r *caseReader) read(c *domain.Case) bool {
+func (r *recordReader) caseRecord(c *domain.Case) bool {
 	ok := r.object(func(key []byte) (uint32, bool) {
 		var ok bool
 		switch string(key) {
@@ -291,12 +308,7 @@ func (r *caseReader) read(c *domain.Case) bool {
 			c.Ref, ok = r.str()
 			return 1 << 0, ok
 		case "team":
-			var s []byte
-			if s, ok = r.bytes(); string(s) == r.team {
-				c.Team = r.team
-			} else {
-				c.Team = string(s)
-			}
+			c.Team, ok = r.teamID()
 			return 1 << 1, ok
 		case "type":
 			var s []byte
@@ -356,7 +368,7 @@ func (r *caseReader) read(c *domain.Case) bool {
 	return ok && r.end()
 }
 
-func (r *caseReader) people() ([]domain.PersonID, bool) {
+func (r *recordReader) people() ([]domain.PersonID, bool) {
 	ss, ok := r.strs(func(s []byte) string { return string(s) })
 	if !ok {
 		return nil, false
@@ -368,7 +380,7 @@ func (r *caseReader) people() ([]domain.PersonID, bool) {
 	return out, true
 }
 
-func (r *caseReader) override(o *domain.Override) bool {
+func (r *recordReader) override(o *domain.Override) bool {
 	return r.object(func(key []byte) (uint32, bool) {
 		var (
 			s  string

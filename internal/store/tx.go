@@ -169,7 +169,7 @@ func (t *Tx) Members(team string) ([]*domain.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[domain.Member](b)
+	return decodeMembers(b, team)
 }
 
 func (t *Tx) PutMember(m *domain.Member) error {
