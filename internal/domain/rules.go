@@ -44,11 +44,17 @@ func (p *Policy) Breakdown(c *Case) []PointPart {
 	return parts
 }
 
-// Points is a case's weight: base + factors + min(children − 1, 3).
+// Points is a case's weight: base + factors + min(children − 1, 3), the
+// sum of its Breakdown in the same order (so to the last bit), without
+// building it: every workload figure sums every open case's points.
 func (p *Policy) Points(c *Case) float64 {
 	var sum float64
-	for _, part := range p.Breakdown(c) {
-		sum += part.Points
+	sum += p.CaseTypes[c.Type].Points
+	for _, f := range c.Factors {
+		sum += p.Factors[f]
+	}
+	if c.Children > 1 {
+		sum += math.Min(float64(c.Children-1)*p.ChildPoints, p.MaxChildPoints)
 	}
 	return sum
 }
