@@ -162,6 +162,59 @@ func Load(dir string) (*Set, error) {
 	return set, nil
 }
 
+// Fields lists the data fields a prompt reads (".R.Day", ".Name"), for
+// tests of what a kept sentence depends on.
+func (s *Set) Fields(name string) []string {
+	t := s.t.Lookup(name)
+	if t == nil || t.Tree == nil {
+		return nil
+	}
+	var out []string
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					walk(c)
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.FieldNode:
+			out = append(out, "."+strings.Join(n.Ident, "."))
+		case *parse.ChainNode:
+			walk(n.Node)
+		}
+	}
+	walk(t.Tree.Root)
+	return out
+}
+
 // plainText is the text of a template that has nothing but text in it.
 func plainText(t *template.Template) (string, bool) {
 	if t.Tree == nil || t.Tree.Root == nil {
