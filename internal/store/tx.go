@@ -15,6 +15,10 @@ import (
 type Tx struct {
 	tx  KV
 	now time.Time
+	// The last team's bucket looked up: a command asks for its team's
+	// sub-buckets many times. Team buckets are never deleted.
+	lastTeam   string
+	lastTeamTB Bucket
 }
 
 var _ domain.Tx = (*Tx)(nil)
@@ -135,9 +139,12 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 
 // teamBucket returns a team's sub-bucket, or nil when the team does not exist.
 func (t *Tx) teamBucket(team string, sub []byte) Bucket {
-	tb := t.tx.Bucket(bucketTeamData).Bucket([]byte(team))
-	if tb == nil {
-		return nil
+	tb := t.lastTeamTB
+	if tb == nil || t.lastTeam != team {
+		if tb = t.tx.Bucket(bucketTeamData).Bucket([]byte(team)); tb == nil {
+			return nil
+		}
+		t.lastTeam, t.lastTeamTB = team, tb
 	}
 	return tb.Bucket(sub)
 }
