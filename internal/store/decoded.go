@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 
@@ -9,6 +10,11 @@ import (
 
 // decodedMax bounds each cache of decoded records; a full one is emptied.
 const decodedMax = 2048
+
+// casesDecodedMax bounds the cache of decoded cases, which commands read
+// one person's at a time (walks over a whole team's cases, the scheduler's
+// and the digest's, decode without it, so as not to empty it).
+const casesDecodedMax = 16384
 
 // decodedCache keeps records already decoded, keyed by their stored bytes:
 // the same bytes always decode to the same record, so a hit is exact
@@ -20,6 +26,10 @@ type decodedCache[T any] struct {
 	mu    sync.RWMutex
 	m     map[string]*T
 	clone func(*T) *T
+	max   int // 0: decodedMax
+	// read, when set, decodes a record the cache does not hold (exactly as
+	// decode would).
+	read func([]byte) (*T, error)
 }
 
 func (c *decodedCache[T]) decode(b []byte) (*T, error) {
@@ -29,17 +39,23 @@ func (c *decodedCache[T]) decode(b []byte) (*T, error) {
 	if ok {
 		return c.clone(v), nil
 	}
-	var t T
-	if err := decode(b, &t); err != nil {
+	t := new(T)
+	var err error
+	if c.read != nil {
+		t, err = c.read(b)
+	} else {
+		err = decode(b, t)
+	}
+	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= decodedMax {
+	if c.m == nil || len(c.m) >= cmp.Or(c.max, decodedMax) {
 		c.m = make(map[string]*T)
 	}
-	c.m[string(b)] = c.clone(&t)
+	c.m[string(b)] = c.clone(t)
 	c.mu.Unlock()
-	return &t, nil
+	return t, nil
 }
 
 var (
@@ -48,9 +64,20 @@ var (
 		c.Incoming = slices.Clone(t.Incoming)
 		return &c
 	}}
-	membersDecoded = &decodedCache[domain.Member]{clone: func(m *domain.Member) *domain.Member {
+	membersDecoded = &decodedCache[domain.Member]{read: func(v []byte) (*domain.Member, error) { return decodeMember(v, "") }, clone: func(m *domain.Member) *domain.Member {
 		c := *m
 		c.Reductions = slices.Clone(m.Reductions)
+		return &c
+	}}
+	casesDecoded = &decodedCache[domain.Case]{max: casesDecodedMax, read: func(v []byte) (*domain.Case, error) { return decodeCase(v, "") }, clone: func(cs *domain.Case) *domain.Case {
+		c := *cs
+		c.Factors = slices.Clone(cs.Factors)
+		c.Involved = slices.Clone(cs.Involved)
+		c.PrevHolders = slices.Clone(cs.PrevHolders)
+		if cs.Override != nil {
+			o := *cs.Override
+			c.Override = &o
+		}
 		return &c
 	}}
 )

@@ -15,6 +15,10 @@ import (
 type Tx struct {
 	tx  KV
 	now time.Time
+	// The last team's bucket looked up: a command asks for its team's
+	// sub-buckets many times. Team buckets are never deleted.
+	lastTeam   string
+	lastTeamTB Bucket
 }
 
 var _ domain.Tx = (*Tx)(nil)
@@ -135,9 +139,12 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 
 // teamBucket returns a team's sub-bucket, or nil when the team does not exist.
 func (t *Tx) teamBucket(team string, sub []byte) Bucket {
-	tb := t.tx.Bucket(bucketTeamData).Bucket([]byte(team))
-	if tb == nil {
-		return nil
+	tb := t.lastTeamTB
+	if tb == nil || t.lastTeam != team {
+		if tb = t.tx.Bucket(bucketTeamData).Bucket([]byte(team)); tb == nil {
+			return nil
+		}
+		t.lastTeam, t.lastTeamTB = team, tb
 	}
 	return tb.Bucket(sub)
 }
@@ -188,7 +195,7 @@ func (t *Tx) PutMember(m *domain.Member) error {
 
 func (t *Tx) Memberships(p domain.PersonID) ([]*domain.Member, error) {
 	prefix := membershipKey(string(p), "")
-	c := t.tx.Bucket(bucketMemberships).Cursor()
+	c := prefixCursor(t.tx.Bucket(bucketMemberships), prefix)
 	var out []*domain.Member
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		m, err := t.Member(string(k[len(prefix):]), p)
@@ -213,7 +220,7 @@ func (t *Tx) Case(team, ref string) (*domain.Case, error) {
 	if v == nil {
 		return nil, notFound("There is no case %s in this team.", ref)
 	}
-	return decodeCase(v, team)
+	return casesDecoded.decode(v)
 }
 
 func (t *Tx) CaseTeam(ref string) (string, error) {
@@ -431,7 +438,7 @@ func (t *Tx) HoursBy(team string, p domain.PersonID, since time.Time) ([]*domain
 	}
 	prefix := hoursByPrefix(p)
 	var out []*domain.HoursEntry
-	c := by.Cursor()
+	c := prefixCursor(by, prefix)
 	for k, _ := c.Seek(append(prefix, timeKey(since)...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		v := b.Get(k[len(k)-8:])
 		if v == nil {
