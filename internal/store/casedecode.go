@@ -78,24 +78,46 @@ func (r *jsonReader) raw() ([]byte, bool) {
 	if r.i >= len(r.b) || r.b[r.i] != '"' {
 		return nil, false
 	}
-	start, ascii := r.i, true
-	for r.i++; r.i < len(r.b); r.i++ {
-		switch c := r.b[r.i]; {
-		case c == '"':
-			r.i++
-			s := r.b[start:r.i]
-			if !ascii && !utf8.Valid(s) {
-				return nil, false
-			}
-			return s, true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		case c >= utf8.RuneSelf:
-			ascii = false
+	start, j, seen := r.i, r.i+1, uint8(0)
+	for j < len(r.b) {
+		c := plain[r.b[j]]
+		if c == 0 {
+			break
+		}
+		seen |= c
+		j++
+	}
+	if j >= len(r.b) || r.b[j] != '"' {
+		return nil, false // an escape, a control character or no end
+	}
+	r.i = j + 1
+	s := r.b[start:r.i]
+	if seen&plainNonASCII != 0 && !utf8.Valid(s) {
+		return nil, false
+	}
+	return s, true
+}
+
+// plain sorts the bytes of a string: 0 for those raw does not read as they
+// are (the quote, the backslash, control characters), else plainASCII or
+// plainNonASCII.
+var plain = func() (t [256]uint8) {
+	for c := 0x20; c < 256; c++ {
+		switch {
+		case c == '"' || c == '\\':
+		case c < utf8.RuneSelf:
+			t[c] = plainASCII
+		default:
+			t[c] = plainNonASCII
 		}
 	}
-	return nil, false
-}
+	return t
+}()
+
+const (
+	plainASCII    = 1
+	plainNonASCII = 2
+)
 
 // bytes reads a string's contents (see raw).
 func (r *jsonReader) bytes() ([]byte, bool) {
