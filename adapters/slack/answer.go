@@ -117,9 +117,20 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first json.RawMessag
 	switch {
 	case inTime:
 		a.logResponse(in, resp, start, false)
-		outs := a.outs(resp)
+		var outs []outMsg
+		var ack json.RawMessage
+		cached := false
+		if key := cacheKey(resp); key != "" {
+			outs, ack = a.views.render(key, resp.Messages, func() []outMsg { return a.outs(resp) })
+			cached = true
+		} else {
+			outs = a.outs(resp)
+		}
 		if len(outs) > 0 && !in.button && !outs[0].Replace && outs[0].Audience != domain.ToPerson {
-			if first = ackJSON(outs[0].webhook()); first != nil {
+			if !cached {
+				ack = ackJSON(outs[0].webhook())
+			}
+			if first = ack; first != nil {
 				outs = outs[1:]
 			}
 		}
