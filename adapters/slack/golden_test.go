@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/safeload/safeload/adapters/internal/textcut"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/prompts"
 )
@@ -142,6 +146,29 @@ func TestRenderMatchesGolden(t *testing.T) {
 			if g.Audience != w.Audience || g.To != w.To || g.Replace != w.Replace || !bytes.Equal(g.Webhook, wc.Bytes()) {
 				t.Errorf("message %d part %d:\n got %s %q %v %s\nwant %s %q %v %s", i, j, g.Audience, g.To, g.Replace, g.Webhook,
 					w.Audience, w.To, w.Replace, wc.Bytes())
+			}
+		}
+	}
+}
+
+// The text objects the renderer builds are those slack-go's constructor
+// builds, and pack's shortcut is textcut.Pack's answer.
+func TestTextObjectsAndPackAreTheLibrarys(t *testing.T) {
+	if got, want := plain("a"), slackgo.NewTextBlockObject(slackgo.PlainTextType, "a", true, false); !reflect.DeepEqual(got, want) {
+		t.Errorf("plain: %+v, want %+v", got, want)
+	}
+	if got, want := mrkdwnObj("a"), slackgo.NewTextBlockObject(slackgo.MarkdownType, "a", false, false); !reflect.DeepEqual(got, want) {
+		t.Errorf("mrkdwnObj: %+v, want %+v", got, want)
+	}
+	for n := 0; n < 60; n += 7 {
+		for _, size := range []int{0, 100, 200, 400} {
+			ps := make([]piece, n)
+			for i := range ps {
+				ps[i] = piece{size: size + i, keep: i%5 == 1}
+			}
+			want := textcut.Pack(ps, func(p piece) int { return p.size }, func(p piece) bool { return p.keep }, 48, 9400)
+			if got := pack(ps, 48, 9400); !reflect.DeepEqual(got, want) {
+				t.Errorf("%d pieces of %d: pack %v, textcut.Pack %v", n, size, got, want)
 			}
 		}
 	}

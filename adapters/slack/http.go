@@ -15,6 +15,9 @@ import (
 	slackgo "github.com/slack-go/slack"
 )
 
+// formType is the media type of a form body.
+const formType = "application/x-www-form-urlencoded"
+
 // maxBody is the largest request body read; Slack's are a few kilobytes.
 const maxBody = 1 << 20
 
@@ -107,7 +110,7 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			a.refuse(w, r, err)
 			return
 		}
-		form, err := url.ParseQuery(string(body))
+		form, err := parseForm(string(body))
 		if err != nil {
 			http.Error(w, "bad form body", http.StatusBadRequest)
 			return
@@ -133,6 +136,10 @@ func isURLEncoded(r *http.Request) bool {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
 		return false
 	}
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && ct == "application/x-www-form-urlencoded"
+	v := r.Header.Get("Content-Type")
+	if v == formType {
+		return true // what Slack sends, and what ParseMediaType would say of it
+	}
+	ct, _, err := mime.ParseMediaType(v)
+	return err == nil && ct == formType
 }
