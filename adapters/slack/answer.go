@@ -128,7 +128,7 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first json.RawMessag
 		}
 		if len(outs) > 0 && !in.button && !outs[0].Replace && outs[0].Audience != domain.ToPerson {
 			if !cached {
-				ack = ackJSON(outs[0].webhook())
+				ack = outs[0].ack()
 			}
 			if first = ack; first != nil {
 				outs = outs[1:]

@@ -10,6 +10,7 @@ import (
 	"github.com/safeload/safeload/adapters/slack/fakeslack"
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
+	"github.com/safeload/safeload/prompts"
 )
 
 // benchTeam is the harness with the load generator's team in one channel:
@@ -106,4 +107,36 @@ func BenchmarkAnswerBoard(b *testing.B) {
 func BenchmarkAnswerCapacity(b *testing.B) {
 	h := benchTeam(b)
 	benchCommand(b, h, "UP00", "capacity", "")
+}
+
+// BenchmarkRenderAck is the adapter's own share of an answer: the engine's
+// message rendered to Block Kit and its immediate answer written, for the
+// board (45 lines) and a practitioner's /capacity, with the answer written
+// directly (ack) and through encoding/json (ackJSON, as before).
+func BenchmarkRenderAck(b *testing.B) {
+	capacity := domain.Message{Title: "Your workload", Text: "🟢 7.1 %: 6 of 85 points, 2 cases. Green, with room.", RAG: domain.Green,
+		Sections: []domain.Section{{Title: "Cases held (2)", Lines: []domain.Line{{Text: "B-0: review, 3 points"}, {Text: "B-45: review, 3 points"}}},
+			{Title: "Caseload review in supervision", Lines: []domain.Line{{Text: "Not reviewed here yet. Next review due by Mon 15 Feb 2027."}}}}}
+	r := renderer{p: prompts.MustLoad()}
+	for _, c := range []struct {
+		name string
+		m    domain.Message
+	}{{"board", goldenMessages()[0]}, {"capacity", capacity}} {
+		b.Run(c.name+"/ack", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if r.render(c.m)[0].ack() == nil {
+					b.Fatal("no answer")
+				}
+			}
+		})
+		b.Run(c.name+"/ackJSON", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if ackJSON(r.render(c.m)[0].webhook()) == nil {
+					b.Fatal("no answer")
+				}
+			}
+		})
+	}
 }

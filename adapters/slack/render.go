@@ -50,14 +50,19 @@ type outMsg struct {
 }
 
 func (o outMsg) webhook() *slackgo.WebhookMessage {
-	w := &slackgo.WebhookMessage{Text: o.Text, Blocks: &slackgo.Blocks{BlockSet: o.Blocks}, ReplaceOriginal: o.Replace}
-	if !o.Replace {
-		w.ResponseType = slackgo.ResponseTypeEphemeral
-		if o.Audience == domain.ToChannel {
-			w.ResponseType = slackgo.ResponseTypeInChannel
-		}
+	return &slackgo.WebhookMessage{Text: o.Text, Blocks: &slackgo.Blocks{BlockSet: o.Blocks}, ReplaceOriginal: o.Replace,
+		ResponseType: o.responseType()}
+}
+
+// responseType is who sees an answer; an update keeps the original's.
+func (o outMsg) responseType() string {
+	switch {
+	case o.Replace:
+		return ""
+	case o.Audience == domain.ToChannel:
+		return slackgo.ResponseTypeInChannel
 	}
-	return w
+	return slackgo.ResponseTypeEphemeral
 }
 
 func (o outMsg) options() []slackgo.MsgOption {

@@ -69,7 +69,7 @@ func (c *renderCache) render(key string, msgs []domain.Message, render func() []
 	}
 	e = &renderedView{msgs: copyMessages(msgs), outs: render()}
 	if len(e.outs) > 0 {
-		e.ack = ackJSON(e.outs[0].webhook())
+		e.ack = e.outs[0].ack()
 	}
 	c.mu.Lock()
 	if c.entries == nil {
