@@ -81,7 +81,9 @@ func (a *Adapter) answer(ctx context.Context, w http.ResponseWriter, in inbound)
 	}
 	// Slack should have the answer before anything sent after it.
 	_ = http.NewResponseController(w).Flush()
-	go then()
+	if then != nil {
+		go then()
+	}
 }
 
 // signed checks the signature before anything else: a request that is
@@ -96,7 +98,7 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		body, err := readBody(w, r)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -118,6 +120,20 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 		r.Body = io.NopCloser(bytes.NewReader(body)) // for the library's parsers
 		next(w, r, form)
 	})
+}
+
+// readBody reads the body, of at most maxBody bytes (a longer one is an
+// *http.MaxBytesError). A body of known length is read into a buffer of
+// that length, which net/http ends there.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength < 0 || r.ContentLength > maxBody {
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	}
+	body := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(r.Body, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // refuse answers 401. Anyone can send bad signatures, so the warning is
