@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
@@ -182,16 +183,27 @@ func appendTextObject(dst []byte, t *slackgo.TextBlockObject) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain are the ASCII bytes encoding/json writes as they are: all
+// but the control characters, '"', '\\', '<', '>' and '&'.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = !strings.ContainsRune(`"\<>&`, rune(b))
+	}
+	return t
+}()
+
 // appendJSONString writes s as encoding/json does by default: quotes,
 // backslashes and control characters escaped, <, > and & as \u003c,
 // \u003e and \u0026, U+2028 and U+2029 escaped, and each byte of invalid
 // UTF-8 as \ufffd.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	valid := utf8.ValidString(s)
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if jsonPlain[b] {
 				i++
 				continue
 			}
@@ -216,13 +228,31 @@ func appendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
+		var c rune
+		size := 0
+		if valid {
+			// A valid character: its length is in its first byte, and only
+			// U+2028 and U+2029 (E2 80 A8, E2 80 A9) are written otherwise.
+			switch {
+			case b >= 0xF0:
+				size = 4
+			case b >= 0xE0:
+				size = 3
+			default:
+				size = 2
+			}
+			if b == 0xE2 && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+				c = 0x2028 | rune(s[i+2]&1)
+			}
+		} else {
+			c, size = utf8.DecodeRuneInString(s[i:])
+			if c == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, `\ufffd`...)
+				i += size
+				start = i
+				continue
+			}
 		}
 		if c == '\u2028' || c == '\u2029' {
 			dst = append(dst, s[start:i]...)
