@@ -173,3 +173,19 @@ func TestTextObjectsAndPackAreTheLibrarys(t *testing.T) {
 		}
 	}
 }
+
+// Text without a mention is escaped as the replacer escapes it, whether or
+// not it has anything to escape.
+func FuzzMrkdwnWithoutMention(f *testing.F) {
+	for _, s := range []string{"", "plain", "a & b", "<b>", "x > y", "<@slack:U1>", "<@", "é <"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.Contains(s, "<@") {
+			t.Skip()
+		}
+		if got, want := mrkdwn(s), escaper.Replace(s); got != want {
+			t.Fatalf("mrkdwn(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

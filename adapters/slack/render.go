@@ -304,7 +304,7 @@ func lineText(l domain.Line) string {
 		return l.Text
 	}
 	dot := prompts.Dot(string(l.RAG))
-	if strings.Contains(l.Text, dot) {
+	if strings.HasPrefix(l.Text, dot) || strings.Contains(l.Text, dot) { // where the engine puts it, or anywhere
 		return l.Text
 	}
 	return dot + " " + l.Text
@@ -352,7 +352,11 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // Slack's: "<@slack:U01>" becomes "<@U01>"; a person of another platform is
 // shown by their ID.
 func mrkdwn(s string) string {
-	if !strings.Contains(s, "<@") {
+	first := strings.IndexAny(s, "&<>")
+	if first < 0 {
+		return s // nothing to escape, and so no mention
+	}
+	if !strings.Contains(s[first:], "<@") {
 		return escaper.Replace(s) // no mention: skip the regexp
 	}
 	var b strings.Builder
