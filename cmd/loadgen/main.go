@@ -164,6 +164,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	res.print(stdout, c, floor)
+	printSpeculation(ctx, client, c.urls, stdout)
 	if res.errors > 0 || (floor != nil && floor.errors > 0) {
 		return 1
 	}
@@ -484,5 +485,33 @@ func (r *results) print(w io.Writer, c config, floor *results) {
 	}
 	if r.firstErr != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.firstErr)
+	}
+}
+
+// printSpeculation prints, for each server, what became of its write
+// commands run first on a snapshot (safeload_speculative_writes_total on
+// /metrics): how many were applied as run and how many ran again.
+func printSpeculation(ctx context.Context, client *http.Client, urls []string, w io.Writer) {
+	for _, u := range urls {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(u, "/")+"/metrics", nil)
+		if err != nil {
+			continue
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		_ = resp.Body.Close()
+		var parts []string
+		for _, line := range strings.Split(string(body), "\n") {
+			if rest, ok := strings.CutPrefix(line, "safeload_speculative_writes_total{result=\""); ok {
+				result, n, _ := strings.Cut(rest, "\"} ")
+				parts = append(parts, result+" "+n)
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "writes run first on a snapshot (%s): %s\n", u, strings.Join(parts, ", "))
+		}
 	}
 }

@@ -55,6 +55,7 @@ func (c *cli) openApp(cfg *Config, clk clock.Clock) (*app, error) {
 	a := &app{cfg: cfg, log: c.newLogger(cfg), clock: clk, store: st, prompts: p, engine: eng, out: c.stdout}
 	a.metrics = metrics.New(storeSource{a}, metrics.Options{PerTeam: cfg.MetricsTeams})
 	a.registerLeader()
+	a.registerSpeculation()
 	if cfg.Store.Kind != "etcd" {
 		a.lead.on.Store(true) // the one process that owns the bbolt file
 	}

@@ -78,6 +78,31 @@ func (a *app) registerLeader() {
 	}))
 }
 
+// registerSpeculation counts, on a bbolt store, what became of the writes
+// run first on a snapshot: applied as run, run again because something
+// they read had changed (stale), run in the commit (bailed), or refused.
+func (a *app) registerSpeculation() {
+	db, ok := a.store.(*store.DB)
+	if !ok {
+		return
+	}
+	for _, r := range []struct {
+		result string
+		count  func(store.SpecStats) uint64
+	}{
+		{"applied", func(s store.SpecStats) uint64 { return s.Applied }},
+		{"stale", func(s store.SpecStats) uint64 { return s.Stale }},
+		{"bailed", func(s store.SpecStats) uint64 { return s.Bailed }},
+		{"refused", func(s store.SpecStats) uint64 { return s.Refused }},
+	} {
+		a.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "safeload_speculative_writes_total",
+			Help:        "Write commands run first on a snapshot, by result: applied, stale (run again in the commit), bailed (run in the commit), refused.",
+			ConstLabels: prometheus.Labels{"result": r.result},
+		}, func() float64 { return float64(r.count(db.SpecStats())) }))
+	}
+}
+
 // backendName is "bolt" or "etcd", for /healthz.
 func (a *app) backendName() string {
 	if a.cfg.Store.Kind == "etcd" {

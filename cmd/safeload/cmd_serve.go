@@ -56,6 +56,7 @@ func (c *cli) runServe(args []string) int {
 	}
 	defer a.Close()
 	log := a.log
+	tuneGC(c.getenv)
 
 	var platforms []*platform
 	for _, build := range []func(*app) (*platform, error){slackPlatform, discordPlatform, teamsPlatform} {

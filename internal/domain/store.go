@@ -21,6 +21,16 @@ type Store interface {
 	Close() error
 }
 
+// Speculator is a Store that can run a write first on a snapshot, outside
+// the shared commit: an error there for which refused is true is returned
+// at once, having changed nothing; otherwise fn's writes join a shared
+// commit as Group's do, and fn runs again there only when something it
+// read has changed in between. fn must have no effect outside the
+// transaction.
+type Speculator interface {
+	Speculate(fn func(Tx) error, refused func(error) bool) error
+}
+
 // Tx is a transaction. Getters return ENOTFOUND errors for missing records;
 // lists return records in a stable order. Returned values are copies the
 // caller may keep after the transaction ends.

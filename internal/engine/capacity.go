@@ -257,15 +257,27 @@ func (r *run) hours() error {
 	if d := r.c.tl.date; d != "" && d != r.day {
 		h.At = d.Time(r.e.loc).Add(12 * time.Hour) // an earlier day, logged late: counted on that day
 	}
+	// The week's total is read before the entry is written when the entry
+	// is logged now, so it comes last in the sum (the same total, to the
+	// last bit) and the command writes only after all its reads.
+	var week float64
+	logLate := !h.At.Equal(r.now)
+	if !logLate {
+		if week, err = r.weekHours(m.Person); err != nil {
+			return err
+		}
+		week += h.Hours
+	}
 	if err := r.tx.AddHours(h); err != nil {
 		return err
 	}
 	if err := r.audit("hours.log", string(m.Person), "", strconv.FormatFloat(h.Hours, 'f', -1, 64), ""); err != nil {
 		return err
 	}
-	week, err := r.weekHours(m.Person)
-	if err != nil {
-		return err
+	if logLate {
+		if week, err = r.weekHours(m.Person); err != nil {
+			return err
+		}
 	}
 	r.toCaller(domain.Message{Text: r.say("hours.done", "H", h, "Week", week)})
 	return nil

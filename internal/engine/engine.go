@@ -134,9 +134,14 @@ func (e *Engine) Handle(ctx context.Context, req Request) (resp Response) {
 		r.day = domain.DateOf(r.now.In(e.loc))
 		return r.exec()
 	}
+	spec, speculates := e.store.(domain.Speculator)
 	switch {
 	case c.readOnly():
 		err = e.store.View(fn)
+	case speculates:
+		// Run on a snapshot first: a refusal costs a read, and otherwise
+		// only the writes (checked against what was read) join the commit.
+		err = spec.Speculate(fn, refused)
 	case e.refusedOnRead(fn, &err):
 		// Refused before any write: it costs a read, and never rolls back
 		// (and re-runs) the other actions of a shared commit.
@@ -163,19 +168,25 @@ func (e *Engine) Handle(ctx context.Context, req Request) (resp Response) {
 // refusals (permissions, unknown cases, bad values) come before the first
 // write, so they show up here; a command that gets as far as writing fails
 // with an internal error in a read transaction and is run for real.
-func (e *Engine) refusedOnRead(fn func(domain.Tx) error, out *error) (refused bool) {
+func (e *Engine) refusedOnRead(fn func(domain.Tx) error, out *error) (isRefused bool) {
 	defer func() {
 		if recover() != nil {
-			refused = false // run it for real: the write path reports it
+			isRefused = false // run it for real: the write path reports it
 		}
 	}()
 	err := e.store.View(fn)
-	var ue *usageError
-	if errors.As(err, &ue) || (err != nil && domain.ErrorCode(err) != domain.EINTERNAL) {
+	if refused(err) {
 		*out = err
 		return true
 	}
 	return false
+}
+
+// refused tells a refusal (bad usage, no permission, a rule) from a failure
+// on our side.
+func refused(err error) bool {
+	var ue *usageError
+	return errors.As(err, &ue) || (err != nil && domain.ErrorCode(err) != domain.EINTERNAL)
 }
 
 func (e *Engine) refusal(req Request, name string, err error, team string) Response {

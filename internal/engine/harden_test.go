@@ -89,6 +89,17 @@ func (g *groupCounter) Group(fn func(domain.Tx) error) error {
 	return g.DB.Group(fn)
 }
 
+// Speculate counts the actions whose writes went on to the shared commit.
+func (g *groupCounter) Speculate(fn func(domain.Tx) error, refused func(error) bool) error {
+	before := g.DB.SpecStats()
+	err := g.DB.Speculate(fn, refused)
+	after := g.DB.SpecStats()
+	if after.Applied+after.Stale+after.Bailed > before.Applied+before.Stale+before.Bailed {
+		g.n.Add(1)
+	}
+	return err
+}
+
 // A refused write is decided on a read: it never joins (and so never rolls
 // back) the commit other people's actions share.
 func TestRefusalsDoNotJoinTheGroupCommit(t *testing.T) {

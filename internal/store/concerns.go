@@ -42,7 +42,7 @@ func (t *Tx) teamConcerns(team string, openOnly bool) (out []*domain.Concern, ok
 	}
 	prefix := concernIndexKey(team, 0)[:len(team)+1]
 	all := t.tx.Bucket(bucketConcerns)
-	c := idx.Cursor()
+	c := prefixCursor(idx, prefix)
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		v := all.Get(k[len(prefix):])
 		if v == nil {

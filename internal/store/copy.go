@@ -12,7 +12,7 @@ import (
 // ViewKV runs fn on the raw buckets in one read-only transaction: what a
 // copy to another store reads.
 func (db *DB) ViewKV(fn func(KV) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error { return fn(boltKV{tx}) })
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(boltKV{tx: tx}) })
 }
 
 // WriteBolt writes a new bbolt file at path holding a copy of the buckets
@@ -42,7 +42,7 @@ func WriteBolt(path string, view func(fn func(KV) error) error) error {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
-		return view(func(src KV) error { return CopyAll(boltKV{tx}, src, func() error { return nil }) })
+		return view(func(src KV) error { return CopyAll(boltKV{tx: tx}, src, func() error { return nil }) })
 	})
 	if cerr := b.Close(); err == nil {
 		err = cerr

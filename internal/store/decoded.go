@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 
@@ -9,6 +10,11 @@ import (
 
 // decodedMax bounds each cache of decoded records; a full one is emptied.
 const decodedMax = 2048
+
+// casesDecodedMax bounds the cache of decoded cases, which commands read
+// one person's at a time (walks over a whole team's cases, the scheduler's
+// and the digest's, decode without it, so as not to empty it).
+const casesDecodedMax = 16384
 
 // decodedCache keeps records already decoded, keyed by their stored bytes:
 // the same bytes always decode to the same record, so a hit is exact
@@ -20,6 +26,7 @@ type decodedCache[T any] struct {
 	mu    sync.RWMutex
 	m     map[string]*T
 	clone func(*T) *T
+	max   int // 0: decodedMax
 }
 
 func (c *decodedCache[T]) decode(b []byte) (*T, error) {
@@ -34,7 +41,7 @@ func (c *decodedCache[T]) decode(b []byte) (*T, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= decodedMax {
+	if c.m == nil || len(c.m) >= cmp.Or(c.max, decodedMax) {
 		c.m = make(map[string]*T)
 	}
 	c.m[string(b)] = c.clone(&t)
@@ -51,6 +58,17 @@ var (
 	membersDecoded = &decodedCache[domain.Member]{clone: func(m *domain.Member) *domain.Member {
 		c := *m
 		c.Reductions = slices.Clone(m.Reductions)
+		return &c
+	}}
+	casesDecoded = &decodedCache[domain.Case]{max: casesDecodedMax, clone: func(cs *domain.Case) *domain.Case {
+		c := *cs
+		c.Factors = slices.Clone(cs.Factors)
+		c.Involved = slices.Clone(cs.Involved)
+		c.PrevHolders = slices.Clone(cs.PrevHolders)
+		if cs.Override != nil {
+			o := *cs.Override
+			c.Override = &o
+		}
 		return &c
 	}}
 )

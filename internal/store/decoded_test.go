@@ -13,8 +13,10 @@ import (
 // such a kind added to Team, Member or Reduction must be added here and to
 // its clone, or a caller's change to its copy would reach the cache.
 func TestDecodedClonesCoverEveryReference(t *testing.T) {
-	cloned := map[string]bool{"Team.Incoming": true, "Member.Reductions": true}
-	for _, typ := range []reflect.Type{reflect.TypeFor[domain.Team](), reflect.TypeFor[domain.Member](), reflect.TypeFor[domain.Reduction]()} {
+	cloned := map[string]bool{"Team.Incoming": true, "Member.Reductions": true,
+		"Case.Factors": true, "Case.Involved": true, "Case.PrevHolders": true, "Case.Override": true}
+	for _, typ := range []reflect.Type{reflect.TypeFor[domain.Team](), reflect.TypeFor[domain.Member](), reflect.TypeFor[domain.Reduction](),
+		reflect.TypeFor[domain.Case](), reflect.TypeFor[domain.Override]()} {
 		for i := range typ.NumField() {
 			f := typ.Field(i)
 			name := typ.Name() + "." + f.Name
@@ -23,7 +25,8 @@ func TestDecodedClonesCoverEveryReference(t *testing.T) {
 				if !cloned[name] {
 					t.Errorf("%s (%s) is not copied by its clone", name, f.Type)
 				}
-				if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() != reflect.String && f.Type.Elem() != reflect.TypeFor[domain.Reduction]() {
+				if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() != reflect.String && f.Type.Elem() != reflect.TypeFor[domain.Reduction]() ||
+					f.Type.Kind() == reflect.Pointer && f.Type.Elem() != reflect.TypeFor[domain.Override]() {
 					t.Errorf("%s: a slice of %s needs a deep copy", name, f.Type.Elem())
 				}
 			case reflect.Struct:
@@ -72,5 +75,22 @@ func TestDecodedIsBounded(t *testing.T) {
 	}
 	if len(c.m) > decodedMax {
 		t.Fatalf("%d entries, at most %d", len(c.m), decodedMax)
+	}
+}
+
+// The same for cases, whose slices and override a command changes on its
+// copy before writing it back.
+func TestDecodedCasesAreExactAndCopied(t *testing.T) {
+	c := domain.Case{Ref: "C-1", Team: "t1", Type: "cin", Factors: []string{"high_risk"}, Status: domain.CaseAllocated,
+		Holder: "slack:U1", Involved: []domain.PersonID{"slack:U2"}, PrevHolders: []domain.PersonID{"slack:U3"},
+		Override: &domain.Override{Reason: "cover", Percent: 104}, CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	b, _ := json.Marshal(c)
+	for round := 0; round < 3; round++ {
+		got, err := casesDecoded.decode(b)
+		if err != nil || !reflect.DeepEqual(*got, c) {
+			t.Fatalf("round %d: case %+v, %v; want %+v", round, got, err, c)
+		}
+		got.Factors[0], got.Involved[0], got.PrevHolders[0] = "changed", "changed", "changed"
+		got.Override.Percent, got.Holder = 1, "changed"
 	}
 }

@@ -166,7 +166,7 @@ func schemaIn(tb testing.TB, path string) uint64 {
 	defer b.Close()
 	var v uint64
 	if err := b.View(func(tx *bolt.Tx) error {
-		v = schemaOf(boltKV{tx})
+		v = schemaOf(boltKV{tx: tx})
 		return nil
 	}); err != nil {
 		tb.Fatal(err)

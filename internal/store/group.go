@@ -112,7 +112,7 @@ func (db *DB) commitGroup(calls []Call) {
 		err := db.bolt.Update(func(btx *bolt.Tx) error {
 			now := db.clock.Now()
 			for i, c := range calls {
-				if err := Safely(c.Fn, &Tx{tx: boltKV{btx}, now: now}); err != nil {
+				if err := Safely(c.Fn, &Tx{tx: boltKV{btx, &db.alloc}, now: now}); err != nil {
 					failed, failErr = i, err
 					return err
 				}

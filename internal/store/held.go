@@ -122,17 +122,17 @@ func (t *Tx) HeldCases(team string, p domain.PersonID) ([]*domain.Case, error) {
 	}
 	prefix := hoursByPrefix(p)
 	var out []*domain.Case
-	c := held.Cursor()
+	c := prefixCursor(held, prefix)
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		v := b.Get(k[len(prefix):])
 		if v == nil {
 			return nil, fmt.Errorf("store: the holder index of team %s lists %s, which is not there", team, k[len(prefix):])
 		}
-		var cs domain.Case
-		if err := decode(v, &cs); err != nil {
+		cs, err := casesDecoded.decode(v)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &cs)
+		out = append(out, cs)
 	}
 	return out, nil
 }
@@ -152,7 +152,7 @@ func (t *Tx) HoursTotal(team string, p domain.PersonID, since time.Time) (float6
 	prefix := hoursByPrefix(p)
 	exact := timeKey(since)
 	var sum float64
-	c := by.Cursor()
+	c := prefixCursor(by, prefix)
 	for k, v := c.Seek(append(prefix, exact...)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		at := k[len(prefix) : len(prefix)+8]
 		if len(v) == 8 && btoi(at) > 0 && btoi(at) < math.MaxInt64 {
@@ -295,7 +295,7 @@ func (t *Tx) OpenConcernsBy(team string, p domain.PersonID) ([]*domain.Concern, 
 	}
 	prefix := hoursByPrefix(p)
 	var out []*domain.Concern
-	cur := idx.Cursor()
+	cur := prefixCursor(idx, prefix)
 	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
 		c, err := t.Concern(btoi(k[len(prefix):]))
 		if err != nil {

@@ -191,7 +191,7 @@ func TestSchema1StoreGetsItsIndexes(t *testing.T) {
 func schemaOfDB(tb testing.TB, db *DB) uint64 {
 	tb.Helper()
 	var v uint64
-	if err := db.bolt.View(func(tx *bolt.Tx) error { v = schemaOf(boltKV{tx}); return nil }); err != nil {
+	if err := db.bolt.View(func(tx *bolt.Tx) error { v = schemaOf(boltKV{tx: tx}); return nil }); err != nil {
 		tb.Fatal(err)
 	}
 	return v

@@ -43,6 +43,17 @@ type Cursor interface {
 	Next() (key, value []byte)
 }
 
+// prefixCursor is b's cursor for a walk over the keys that begin with
+// prefix, which stops at the first key without it and looks no further: a
+// speculative run then checks only that the walk still stops there, not
+// what lies beyond (another person's entries, changed by someone else).
+func prefixCursor(b Bucket, prefix []byte) Cursor {
+	if sb, ok := b.(*specBucket); ok {
+		return sb.prefixCursor(prefix)
+	}
+	return b.Cursor()
+}
+
 // KV is the root of one transaction: the top-level buckets.
 type KV interface {
 	Bucket(name []byte) Bucket
@@ -57,43 +68,68 @@ func NewTx(kv KV, now time.Time) *Tx { return &Tx{tx: kv, now: now} }
 // KV is the raw buckets under the typed transaction.
 func (t *Tx) KV() KV { return t.tx }
 
-// boltKV is a bbolt transaction seen as a KV.
-type boltKV struct{ tx *bolt.Tx }
+// boltKV is a bbolt transaction seen as a KV. A writing transaction of the
+// store carries its sequence allocator, so that its NextSequence never
+// hands out a number a speculative run (spec.go) holds.
+type boltKV struct {
+	tx    *bolt.Tx
+	alloc *seqAlloc
+}
 
-func (k boltKV) Bucket(name []byte) Bucket { return wrapBolt(k.tx.Bucket(name)) }
+func (k boltKV) Bucket(name []byte) Bucket { return k.wrap(k.tx.Bucket(name), "", name) }
 
 func (k boltKV) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 	b, err := k.tx.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err
 	}
-	return wrapBolt(b), nil
+	return k.wrap(b, "", name), nil
 }
 
 func (k boltKV) ForEachBucket(fn func(name []byte) error) error {
 	return k.tx.ForEach(func(name []byte, _ *bolt.Bucket) error { return fn(name) })
 }
 
-// boltBucket is a bbolt bucket seen as a Bucket.
-type boltBucket struct{ b *bolt.Bucket }
-
-// wrapBolt keeps a missing bucket an untyped nil, so that callers may test
-// the result against nil.
-func wrapBolt(b *bolt.Bucket) Bucket {
+// wrap keeps a missing bucket an untyped nil, so that callers may test the
+// result against nil; the path is only needed (and only built) for the
+// allocator.
+func (k boltKV) wrap(b *bolt.Bucket, parent string, name []byte) Bucket {
 	if b == nil {
 		return nil
 	}
-	return boltBucket{b}
+	if k.alloc == nil {
+		return boltBucket{b: b}
+	}
+	return boltBucket{b: b, path: subPath(parent, name), alloc: k.alloc}
 }
 
-func (b boltBucket) Get(key []byte) []byte         { return b.b.Get(key) }
-func (b boltBucket) Put(key, value []byte) error   { return b.b.Put(key, value) }
-func (b boltBucket) Delete(key []byte) error       { return b.b.Delete(key) }
-func (b boltBucket) Bucket(name []byte) Bucket     { return wrapBolt(b.b.Bucket(name)) }
-func (b boltBucket) Cursor() Cursor                { return b.b.Cursor() }
-func (b boltBucket) NextSequence() (uint64, error) { return b.b.NextSequence() }
-func (b boltBucket) Sequence() uint64              { return b.b.Sequence() }
-func (b boltBucket) SetSequence(v uint64) error    { return b.b.SetSequence(v) }
+// boltBucket is a bbolt bucket seen as a Bucket.
+type boltBucket struct {
+	b     *bolt.Bucket
+	path  string
+	alloc *seqAlloc
+}
+
+func (b boltBucket) kv() boltKV { return boltKV{alloc: b.alloc} }
+
+func (b boltBucket) Get(key []byte) []byte       { return b.b.Get(key) }
+func (b boltBucket) Put(key, value []byte) error { return b.b.Put(key, value) }
+func (b boltBucket) Delete(key []byte) error     { return b.b.Delete(key) }
+func (b boltBucket) Bucket(name []byte) Bucket   { return b.kv().wrap(b.b.Bucket(name), b.path, name) }
+func (b boltBucket) Cursor() Cursor              { return b.b.Cursor() }
+func (b boltBucket) Sequence() uint64            { return b.b.Sequence() }
+func (b boltBucket) SetSequence(v uint64) error  { return b.b.SetSequence(v) }
+
+// NextSequence takes the next number from the store's allocator when the
+// transaction has one, so that it never repeats a number a speculative run
+// took; otherwise it is bbolt's own.
+func (b boltBucket) NextSequence() (uint64, error) {
+	if b.alloc == nil || !b.b.Writable() {
+		return b.b.NextSequence()
+	}
+	id := b.alloc.take(b.path, b.b.Sequence())
+	return id, b.b.SetSequence(id)
+}
 
 func (b boltBucket) DeleteBucket(name []byte) error { return b.b.DeleteBucket(name) }
 
@@ -102,7 +138,7 @@ func (b boltBucket) CreateBucket(name []byte) (Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrapBolt(nb), nil
+	return b.kv().wrap(nb, b.path, name), nil
 }
 
 func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
@@ -110,7 +146,7 @@ func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrapBolt(nb), nil
+	return b.kv().wrap(nb, b.path, name), nil
 }
 
 func (b boltBucket) ForEach(fn func(k, v []byte) error) error {

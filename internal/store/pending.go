@@ -57,7 +57,7 @@ func (t *Tx) PendingTo(team string, p domain.PersonID) ([]*domain.Proposal, erro
 	}
 	prefix := hoursByPrefix(p)
 	var out []*domain.Proposal
-	c := idx.Cursor()
+	c := prefixCursor(idx, prefix)
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		x, err := t.Proposal(btoi(k[len(prefix):]))
 		if err != nil {

@@ -108,6 +108,8 @@ type DB struct {
 	clock clock.Clock
 	path  string
 	group Grouper
+	alloc seqAlloc
+	spec  specCounters
 }
 
 var _ domain.Store = (*DB)(nil)
@@ -159,7 +161,7 @@ func damaged(path string, fn func() error) (err error) {
 
 func (db *DB) checkVersion() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
-		v := schemaOf(boltKV{tx})
+		v := schemaOf(boltKV{tx: tx})
 		if v > SchemaVersion {
 			return fmt.Errorf("store %s has schema version %d, newer than this safeload understands (%d): upgrade safeload", db.path, v, SchemaVersion)
 		}
@@ -179,7 +181,7 @@ func schemaOf(tx KV) uint64 {
 }
 
 func (db *DB) migrate() error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return Prepare(boltKV{tx}, db.path) })
+	return db.bolt.Update(func(tx *bolt.Tx) error { return Prepare(boltKV{tx, &db.alloc}, db.path) })
 }
 
 // Path is the file the store lives in.
@@ -195,20 +197,20 @@ func (db *DB) Close() error {
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(domain.Tx) error) error {
 	now := db.clock.Now()
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx}, now: now}) })
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{tx: btx}, now: now}) })
 }
 
 // Update runs fn in one read-write transaction: all of it commits or none.
 func (db *DB) Update(fn func(domain.Tx) error) error {
 	now := db.clock.Now()
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx}, now: now}) })
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx, &db.alloc}, now: now}) })
 }
 
 // Batch is Update for functions that may safely run more than once (bbolt
 // retries a batch without the function that failed). Concurrent callers
 // share one commit, which is what makes 64 writers faster than one.
 func (db *DB) Batch(fn func(domain.Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx}, now: db.clock.Now()}) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltKV{btx, &db.alloc}, now: db.clock.Now()}) })
 }
 
 // WriteTo writes a consistent copy of the whole store to w (a bbolt file),
@@ -269,7 +271,7 @@ func (db *DB) Check() []error {
 		for e := range tx.Check() {
 			errs = append(errs, e)
 		}
-		if v := schemaOf(boltKV{tx}); v == 0 || v > SchemaVersion {
+		if v := schemaOf(boltKV{tx: tx}); v == 0 || v > SchemaVersion {
 			errs = append(errs, fmt.Errorf("schema version %d is not one this safeload knows (1..%d)", v, SchemaVersion))
 		}
 		for _, name := range topBuckets {
@@ -277,7 +279,7 @@ func (db *DB) Check() []error {
 				errs = append(errs, fmt.Errorf("bucket %q is missing", name))
 			}
 		}
-		errs = append(errs, checkRecords(boltKV{tx})...)
+		errs = append(errs, checkRecords(boltKV{tx: tx})...)
 		return nil
 	})
 	if err != nil {
@@ -301,7 +303,7 @@ func (db *DB) Stats() (Stats, error) {
 		s.SizeBytes = tx.Size()
 		s.Teams = tx.Bucket(bucketTeams).Stats().KeyN
 		var err error
-		s.OutboxDepth, s.OutboxOldest, err = outboxStats(boltKV{tx})
+		s.OutboxDepth, s.OutboxOldest, err = outboxStats(boltKV{tx: tx})
 		return err
 	})
 	return s, err

@@ -188,7 +188,7 @@ func (t *Tx) PutMember(m *domain.Member) error {
 
 func (t *Tx) Memberships(p domain.PersonID) ([]*domain.Member, error) {
 	prefix := membershipKey(string(p), "")
-	c := t.tx.Bucket(bucketMemberships).Cursor()
+	c := prefixCursor(t.tx.Bucket(bucketMemberships), prefix)
 	var out []*domain.Member
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		m, err := t.Member(string(k[len(prefix):]), p)
@@ -213,8 +213,7 @@ func (t *Tx) Case(team, ref string) (*domain.Case, error) {
 	if v == nil {
 		return nil, notFound("There is no case %s in this team.", ref)
 	}
-	var c domain.Case
-	return &c, decode(v, &c)
+	return casesDecoded.decode(v)
 }
 
 func (t *Tx) CaseTeam(ref string) (string, error) {
@@ -432,7 +431,7 @@ func (t *Tx) HoursBy(team string, p domain.PersonID, since time.Time) ([]*domain
 	}
 	prefix := hoursByPrefix(p)
 	var out []*domain.HoursEntry
-	c := by.Cursor()
+	c := prefixCursor(by, prefix)
 	for k, _ := c.Seek(append(prefix, timeKey(since)...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		v := b.Get(k[len(k)-8:])
 		if v == nil {
