@@ -3,10 +3,12 @@ package slack
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,5 +184,49 @@ func TestSameMessageSeesEveryField(t *testing.T) {
 	m[0].Buttons[0].Label = "changed"
 	if sameMessages(kept, m) || !sameMessages(kept, []domain.Message{base()}) {
 		t.Fatal("the kept messages share the engine's slices")
+	}
+}
+
+// Many members reading the board at once all get the same bytes, from one
+// kept answer that none of them changes.
+func TestBoardCacheSharedByConcurrentReads(t *testing.T) {
+	h := newHarness(t)
+	admin, meg := h.Person("admin"), h.Person("meg")
+	h.answerBody(t, testChannel, admin, "caseload", "setup North")
+	h.answerBody(t, testChannel, admin, "caseload", "add "+h.Mention(meg)+" manager")
+	want := h.freshBoard(t, testChannel, meg)
+	handler := h.ad.CommandsHandler()
+	const readers, reads = 8, 25
+	bodies := make(chan []byte, readers*reads)
+	var wg sync.WaitGroup
+	for i := 0; i < readers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < reads; j++ {
+				form := fakeslack.Form(map[string]string{"team_id": testTeam, "channel_id": testChannel, "user_id": userID(meg),
+					"command": "/caseload", "text": "board", "trigger_id": fmt.Sprintf("%d.%d.board", i, j)})
+				r := httptest.NewRequest(http.MethodPost, "/slack/commands", bytes.NewReader(form))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				for k, v := range fakeslack.SignedHeaders(testSecret, h.clock.Now(), form) {
+					r.Header.Set(k, v)
+				}
+				w := httptest.NewRecorder()
+				handler.ServeHTTP(w, r)
+				bodies <- w.Body.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	h.ad.Wait()
+	close(bodies)
+	n := 0
+	for b := range bodies {
+		if n++; !bytes.Equal(b, want) {
+			t.Fatalf("a concurrent read got\n%s\nwant\n%s", b, want)
+		}
+	}
+	if n != readers*reads || h.ad.views.hits.Load() == 0 {
+		t.Fatalf("%d answers, %d from the cache", n, h.ad.views.hits.Load())
 	}
 }
