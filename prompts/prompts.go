@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"text/template/parse"
 	"time"
 )
 
@@ -28,6 +29,9 @@ var embedded embed.FS
 // Set is a parsed set of prompts.
 type Set struct {
 	t *template.Template
+	// static are the prompts that are plain text, with no action: what
+	// they say never depends on the data, so Say returns it as it is.
+	static map[string]string
 }
 
 // Funcs available in every template.
@@ -149,7 +153,82 @@ func Load(dir string) (*Set, error) {
 			return nil, fmt.Errorf("prompts: %w", err)
 		}
 	}
-	return &Set{t: root}, nil
+	set := &Set{t: root, static: map[string]string{}}
+	for _, t := range root.Templates() {
+		if text, ok := plainText(t); ok {
+			set.static[t.Name()] = strings.TrimSpace(text)
+		}
+	}
+	return set, nil
+}
+
+// Fields lists the data fields a prompt reads (".R.Day", ".Name"), for
+// tests of what a kept sentence depends on.
+func (s *Set) Fields(name string) []string {
+	t := s.t.Lookup(name)
+	if t == nil || t.Tree == nil {
+		return nil
+	}
+	var out []string
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					walk(c)
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.FieldNode:
+			out = append(out, "."+strings.Join(n.Ident, "."))
+		case *parse.ChainNode:
+			walk(n.Node)
+		}
+	}
+	walk(t.Tree.Root)
+	return out
+}
+
+// plainText is the text of a template that has nothing but text in it.
+func plainText(t *template.Template) (string, bool) {
+	if t.Tree == nil || t.Tree.Root == nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, n := range t.Tree.Root.Nodes {
+		tn, ok := n.(*parse.TextNode)
+		if !ok {
+			return "", false
+		}
+		b.Write(tn.Text)
+	}
+	return b.String(), true
 }
 
 // MustLoad is Load of the embedded prompts only; it panics on a broken file,
@@ -169,6 +248,9 @@ func (s *Set) Has(name string) bool { return s.t.Lookup(name) != nil }
 // name in brackets rather than failing the action it describes; tests of each
 // package catch those.
 func (s *Set) Say(name string, data any) string {
+	if text, ok := s.static[name]; ok {
+		return text
+	}
 	buf := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(buf)
 	buf.Reset()

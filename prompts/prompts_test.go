@@ -62,3 +62,23 @@ func TestWaited(t *testing.T) {
 		}
 	}
 }
+
+// A prompt with no action says the same whatever the data, and Say gives
+// exactly what rendering it gives.
+func TestStaticPromptsSayWhatTheyRender(t *testing.T) {
+	s := MustLoad()
+	if len(s.static) < 20 {
+		t.Fatalf("only %d prompts found to be plain text", len(s.static))
+	}
+	for name, text := range s.static {
+		got, err := s.Check(name, map[string]any{"X": 1})
+		if err != nil || got != text {
+			t.Errorf("%s: rendered %q (%v), kept %q", name, got, err, text)
+		}
+	}
+	for _, name := range []string{"propose.text", "accept.done"} {
+		if _, ok := s.static[name]; ok {
+			t.Errorf("%s has actions but was kept as plain text", name)
+		}
+	}
+}

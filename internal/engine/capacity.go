@@ -53,7 +53,7 @@ func (r *run) capacityShow(who domain.PersonID, managerView bool) error {
 		if c.Holder != who || c.Status != domain.CaseAllocated {
 			continue
 		}
-		caseLines = append(caseLines, domain.Line{Text: r.say("capacity.case", "C", c, "Desc", r.describe(c), "Points", r.pol.Points(c), "HighRisk", r.pol.IsHighRisk(c))})
+		caseLines = append(caseLines, domain.Line{Text: r.caseLine(c)})
 		if c.Override != nil && !c.Override.Reviewed {
 			overrideLines = append(overrideLines, domain.Line{Text: r.say("capacity.override", "C", c, "O", c.Override, "ByName", r.name(c.Override.By), "Due", string(c.Override.ReviewOn) <= string(r.day))})
 		}

@@ -16,17 +16,19 @@ type capacityTextKey struct {
 	Hours float64
 }
 
-// capacityTexts keeps /capacity's main sentence by what it is written
-// from. The prompts are fixed for the engine's life and the sentence's
+// keptTexts keeps sentences of /capacity by all that they are written
+// from (K). The prompts are fixed for the engine's life and the sentences'
 // functions depend on nothing else, so a kept sentence is exact; a
-// member's figures rarely change between two /capacity, and writing this
-// sentence out was the largest single cost of the command.
-type capacityTexts struct {
+// member's figures rarely change between two /capacity, and writing its
+// main sentence out was the largest single cost of the command.
+type keptTexts[K comparable] struct {
 	mu sync.RWMutex
-	m  map[capacityTextKey]string
+	m  map[K]string
 }
 
-func (c *capacityTexts) get(k capacityTextKey, write func() string) string {
+type capacityTexts = keptTexts[capacityTextKey]
+
+func (c *keptTexts[K]) get(k K, write func() string) string {
 	c.mu.RLock()
 	s, ok := c.m[k]
 	c.mu.RUnlock()
@@ -36,7 +38,7 @@ func (c *capacityTexts) get(k capacityTextKey, write func() string) string {
 	s = write()
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= capacityTextsMax {
-		c.m = make(map[capacityTextKey]string)
+		c.m = make(map[K]string)
 	}
 	c.m[k] = s
 	c.mu.Unlock()
@@ -47,5 +49,44 @@ func (c *capacityTexts) get(k capacityTextKey, write func() string) string {
 func (r *run) capacityText(w domain.Workload, self bool, hours float64) string {
 	return r.e.capTexts.get(capacityTextKey{W: w, Self: self, Hours: hours}, func() string {
 		return r.say("capacity.text", "W", w, "Self", self, "Hours", hours)
+	})
+}
+
+// reviewTextKey is all that /capacity's line about caseload reviews is
+// written from.
+type reviewTextKey struct {
+	HasReview        bool
+	Day              domain.Date
+	Outcome          domain.ReviewOutcome
+	Note             string
+	ByName           string
+	Due              domain.Date
+	Overdue, Manager bool
+}
+
+// reviewText is r.say("teamlife.review_last", …), kept.
+func (r *run) reviewText(last *domain.Review, byName string, due domain.Date, overdue, manager bool) string {
+	k := reviewTextKey{HasReview: last != nil, ByName: byName, Due: due, Overdue: overdue, Manager: manager}
+	if last != nil {
+		k.Day, k.Outcome, k.Note = last.Day, last.Outcome, last.Note
+	}
+	return r.e.reviewTexts.get(k, func() string {
+		return r.say("teamlife.review_last", "R", last, "ByName", byName, "Due", due, "Overdue", overdue, "Manager", manager)
+	})
+}
+
+// caseLineKey is all that a line of /capacity's cases is written from.
+type caseLineKey struct {
+	Ref, Desc string
+	Points    float64
+	HighRisk  bool
+}
+
+// caseLine is r.say("capacity.case", …), kept: a member's cases are shown
+// again on every /capacity.
+func (r *run) caseLine(c *domain.Case) string {
+	k := caseLineKey{Ref: c.Ref, Desc: r.describe(c), Points: r.pol.Points(c), HighRisk: r.pol.IsHighRisk(c)}
+	return r.e.caseLines.get(k, func() string {
+		return r.say("capacity.case", "C", &domain.Case{Ref: k.Ref}, "Desc", k.Desc, "Points", k.Points, "HighRisk", k.HighRisk)
 	})
 }

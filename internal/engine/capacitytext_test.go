@@ -49,3 +49,56 @@ func TestCapacityTextsBounded(t *testing.T) {
 		t.Fatalf("%d kept, at most %d", len(c.m), capacityTextsMax)
 	}
 }
+
+// The review line kept is the line written afresh, for a member never
+// reviewed, reviewed with and without a note, due and overdue, to the
+// member and to a manager.
+func TestReviewTextIsTheLine(t *testing.T) {
+	e := &Engine{prompts: prompts.MustLoad()}
+	r := &run{e: e}
+	reviews := []*domain.Review{nil,
+		{Day: "2026-10-01", Outcome: "continue", By: "slack:M"},
+		{Day: "2026-10-02", Outcome: "continue", Note: "health", By: "slack:M"}}
+	for round := 0; round < 2; round++ {
+		for _, rv := range reviews {
+			for _, due := range []domain.Date{"", "2026-12-01"} {
+				for _, flags := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+					want := e.prompts.Say("teamlife.review_last", data("R", rv, "ByName", "Meg", "Due", due, "Overdue", flags[0], "Manager", flags[1]))
+					if got := r.reviewText(rv, "Meg", due, flags[0], flags[1]); got != want {
+						t.Fatalf("round %d %+v %s %v:\n%s\nwant\n%s", round, rv, due, flags, got, want)
+					}
+				}
+			}
+		}
+	}
+	// The line may only be written from what it is kept by.
+	kept := map[string]bool{".R": true, ".R.Day": true, ".R.Outcome": true, ".R.Note": true, ".ByName": true, ".Due": true, ".Overdue": true, ".Manager": true}
+	for _, f := range e.prompts.Fields("teamlife.review_last") {
+		if !kept[f] {
+			t.Errorf("teamlife.review_last uses %s, which reviewTextKey does not hold: add it to the key", f)
+		}
+	}
+}
+
+// A kept case line is the line written afresh; it is written from the
+// case's reference, description, points and risk only.
+func TestCaseLineIsTheLine(t *testing.T) {
+	pol := domain.DefaultPolicy()
+	e := &Engine{prompts: prompts.MustLoad(), policy: &pol}
+	r := &run{e: e, pol: &pol}
+	cases := []*domain.Case{{Ref: "C-1", Type: "cin"}, {Ref: "C-2", Type: "cp", Factors: []string{"high_risk"}, Children: 3}, {Ref: "C-3", Type: "review"}}
+	for round := 0; round < 2; round++ {
+		for _, c := range cases {
+			want := e.prompts.Say("capacity.case", data("C", c, "Desc", r.describe(c), "Points", pol.Points(c), "HighRisk", pol.IsHighRisk(c)))
+			if got := r.caseLine(c); got != want {
+				t.Fatalf("round %d %+v: %q, want %q", round, c, got, want)
+			}
+		}
+	}
+	kept := map[string]bool{".C.Ref": true, ".Desc": true, ".Points": true, ".HighRisk": true}
+	for _, f := range e.prompts.Fields("capacity.case") {
+		if !kept[f] {
+			t.Errorf("capacity.case uses %s, which caseLineKey does not hold: add it to the key", f)
+		}
+	}
+}

@@ -35,6 +35,10 @@ type Engine struct {
 
 	boards   boardCache
 	capTexts capacityTexts
+	// reviewTexts keeps /capacity's line about caseload reviews.
+	reviewTexts keptTexts[reviewTextKey]
+	// caseLines keeps /capacity's lines about each case held.
+	caseLines keptTexts[caseLineKey]
 }
 
 var _ Handler = (*Engine)(nil)

@@ -488,8 +488,8 @@ func (r *run) reviewSection(m *domain.Member, manager bool) (domain.Section, err
 		return domain.Section{}, err
 	}
 	due := r.pol.ReviewDue(m, last, r.e.loc)
-	return domain.Section{Title: r.say("teamlife.review_section"), Lines: []domain.Line{{Text: r.say("teamlife.review_last",
-		"R", last, "ByName", r.reviewer(last), "Due", due, "Overdue", due != "" && due < r.day, "Manager", manager)}}}, nil
+	return domain.Section{Title: r.say("teamlife.review_section"), Lines: []domain.Line{{Text: r.reviewText(
+		last, r.reviewer(last), due, due != "" && due < r.day, manager)}}}, nil
 }
 
 func (r *run) reviewer(rv *domain.Review) string {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -107,12 +108,16 @@ func (db *DB) Group(fn func(domain.Tx) error) error { return db.group.Submit(fn)
 // the state it would have seen had the calls run one by one), and the
 // others run again without it.
 func (db *DB) commitGroup(calls []Call) {
+	var passed []bool
 	for len(calls) > 0 {
 		failed, failErr := -1, error(nil)
+		passed = slices.Grow(passed[:0], len(calls))[:len(calls)]
 		err := db.bolt.Update(func(btx *bolt.Tx) error {
 			now := db.clock.Now()
 			for i, c := range calls {
-				if err := Safely(c.Fn, &Tx{tx: boltKV{btx, &db.alloc}, now: now}); err != nil {
+				err := Safely(c.Fn, &Tx{tx: boltKV{btx, &db.alloc}, now: now})
+				passed[i] = errors.Is(err, errPassed)
+				if err != nil && !passed[i] {
 					failed, failErr = i, err
 					return err
 				}
@@ -124,12 +129,21 @@ func (db *DB) commitGroup(calls []Call) {
 			calls = append(calls[:failed], calls[failed+1:]...)
 			continue
 		}
-		for _, c := range calls {
-			c.Err <- err
+		for i, c := range calls {
+			if passed[i] {
+				c.Err <- errPassed
+			} else {
+				c.Err <- err
+			}
 		}
 		return
 	}
 }
+
+// errPassed is a call's way of leaving a shared commit having written
+// nothing (a speculative write whose reads had changed): the others commit
+// without it, and it gets errPassed back.
+var errPassed = errors.New("passed its turn in the shared commit")
 
 // Safely runs fn on tx, turning a panic into a domain.PanicError, so that a
 // bug in one action fails that action and not the commit loop.

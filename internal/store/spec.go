@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -121,37 +122,54 @@ func (db *DB) SpecStats() SpecStats {
 // costs. Otherwise fn's writes join the shared commit, as Group's would,
 // and fn runs again there only when something it read has changed.
 func (db *DB) Speculate(fn func(domain.Tx) error, refused func(error) bool) error {
-	s := &spec{alloc: &db.alloc, dirty: map[string]*specDirty{}, reads: make([]specRead, 0, 32)}
-	var ok bool
-	var err error
-	if verr := db.bolt.View(func(btx *bolt.Tx) error {
-		ok, err = s.run(fn, &Tx{tx: specKV{btx, s}, now: db.clock.Now()})
-		return nil
-	}); verr != nil {
-		return verr
-	}
-	switch {
-	case ok && err != nil && refused(err):
-		s.giveBack()
-		db.spec.refused.Add(1)
-		return err
-	case !ok || err != nil:
-		s.giveBack()
-		db.spec.bailed.Add(1)
-		return db.Group(fn)
-	case len(s.writes) == 0:
-		db.spec.applied.Add(1)
-		return nil
-	}
-	return db.group.Submit(func(t domain.Tx) error {
-		if kv, isBolt := t.(*Tx).tx.(boltKV); isBolt && s.valid(kv.tx) {
-			db.spec.applied.Add(1)
-			return s.apply(kv.tx)
+	for attempt := 1; ; attempt++ {
+		s := &spec{alloc: &db.alloc, dirty: map[string]*specDirty{}, reads: make([]specRead, 0, 32)}
+		var ok bool
+		var err error
+		if verr := db.bolt.View(func(btx *bolt.Tx) error {
+			ok, err = s.run(fn, &Tx{tx: specKV{btx, s}, now: db.clock.Now()})
+			return nil
+		}); verr != nil {
+			return verr
 		}
-		db.spec.stale.Add(1)
-		return fn(t)
-	})
+		switch {
+		case ok && err != nil && refused(err):
+			s.giveBack()
+			db.spec.refused.Add(1)
+			return err
+		case !ok || err != nil:
+			s.giveBack()
+			db.spec.bailed.Add(1)
+			return db.Group(fn)
+		case len(s.writes) == 0:
+			db.spec.applied.Add(1)
+			return nil
+		}
+		// A stale run's first time round, it passes its turn and runs again
+		// on a new snapshot, outside the commit; after that, the commit runs
+		// it, so that one busy person's writes cannot keep it waiting.
+		last := attempt >= maxSpeculations
+		err = db.group.Submit(func(t domain.Tx) error {
+			if kv, isBolt := t.(*Tx).tx.(boltKV); isBolt && s.valid(kv.tx) {
+				db.spec.applied.Add(1)
+				return s.apply(kv.tx)
+			}
+			db.spec.stale.Add(1)
+			if !last {
+				return errPassed
+			}
+			return fn(t)
+		})
+		if !errors.Is(err, errPassed) {
+			return err
+		}
+		s.giveBack()
+	}
 }
+
+// maxSpeculations is how many snapshots a write is tried on before the
+// commit runs it.
+const maxSpeculations = 2
 
 // spec is one speculative run: what it read and what it would write.
 type spec struct {
