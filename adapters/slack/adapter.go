@@ -54,6 +54,8 @@ type Adapter struct {
 	http   *http.Client
 	verify Verifier
 	render renderer
+	// views keeps the rendered answers of views shared by a team.
+	views  renderCache
 	log    logrus.FieldLogger
 	sender *Sender
 

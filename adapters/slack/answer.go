@@ -102,14 +102,14 @@ func fromInteraction(cb slackgo.InteractionCallback) (inbound, bool) {
 // button) and the result follows through response_url. first is the
 // immediate answer's JSON, nil when there is nothing to answer at once.
 // then must be called, after the immediate answer is on its way, to send
-// the rest.
+// the rest; it is nil when there is no rest (the usual case).
 func (a *Adapter) respond(ctx context.Context, in inbound) (first json.RawMessage, then func()) {
 	start := time.Now()
 	if !a.replays.First(in.req.InteractionID, a.cfg.Clock.Now()) {
 		// A signed request sent again (a replay within the signature's
 		// five minutes): acknowledged, and nothing runs twice.
 		a.log.WithField("request_id", in.req.InteractionID).Warn("slack: repeated request dropped")
-		return nil, func() {}
+		return nil, nil
 	}
 	ctx = context.WithoutCancel(ctx) // the work outlives the HTTP request
 	a.inflight.Add()
@@ -117,11 +117,26 @@ func (a *Adapter) respond(ctx context.Context, in inbound) (first json.RawMessag
 	switch {
 	case inTime:
 		a.logResponse(in, resp, start, false)
-		outs := a.outs(resp)
+		var outs []outMsg
+		var ack json.RawMessage
+		cached := false
+		if key := cacheKey(resp); key != "" {
+			outs, ack = a.views.render(key, resp.Messages, func() []outMsg { return a.outs(resp) })
+			cached = true
+		} else {
+			outs = a.outs(resp)
+		}
 		if len(outs) > 0 && !in.button && !outs[0].Replace && outs[0].Audience != domain.ToPerson {
-			if first = ackJSON(outs[0].webhook()); first != nil {
+			if !cached {
+				ack = outs[0].ack()
+			}
+			if first = ack; first != nil {
 				outs = outs[1:]
 			}
+		}
+		if len(outs) == 0 {
+			a.inflight.Done() // the immediate answer is all there is
+			return first, nil
 		}
 		return first, func() {
 			defer a.inflight.Done()

@@ -15,6 +15,9 @@ import (
 	slackgo "github.com/slack-go/slack"
 )
 
+// formType is the media type of a form body.
+const formType = "application/x-www-form-urlencoded"
+
 // maxBody is the largest request body read; Slack's are a few kilobytes.
 const maxBody = 1 << 20
 
@@ -78,7 +81,9 @@ func (a *Adapter) answer(ctx context.Context, w http.ResponseWriter, in inbound)
 	}
 	// Slack should have the answer before anything sent after it.
 	_ = http.NewResponseController(w).Flush()
-	go then()
+	if then != nil {
+		go then()
+	}
 }
 
 // signed checks the signature before anything else: a request that is
@@ -93,7 +98,7 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		body, err := readBody(w, r)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -107,7 +112,7 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 			a.refuse(w, r, err)
 			return
 		}
-		form, err := url.ParseQuery(string(body))
+		form, err := parseForm(string(body))
 		if err != nil {
 			http.Error(w, "bad form body", http.StatusBadRequest)
 			return
@@ -115,6 +120,20 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 		r.Body = io.NopCloser(bytes.NewReader(body)) // for the library's parsers
 		next(w, r, form)
 	})
+}
+
+// readBody reads the body, of at most maxBody bytes (a longer one is an
+// *http.MaxBytesError). A body of known length is read into a buffer of
+// that length, which net/http ends there.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength < 0 || r.ContentLength > maxBody {
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	}
+	body := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(r.Body, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // refuse answers 401. Anyone can send bad signatures, so the warning is
@@ -133,6 +152,10 @@ func isURLEncoded(r *http.Request) bool {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
 		return false
 	}
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && ct == "application/x-www-form-urlencoded"
+	v := r.Header.Get("Content-Type")
+	if v == formType {
+		return true // what Slack sends, and what ParseMediaType would say of it
+	}
+	ct, _, err := mime.ParseMediaType(v)
+	return err == nil && ct == formType
 }

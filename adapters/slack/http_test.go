@@ -96,3 +96,37 @@ func TestAnsweredIsLoggedAtDebug(t *testing.T) {
 		t.Fatalf("no debug entry for the answer:\n%s", log)
 	}
 }
+
+// A body sent without its length (chunked) is read as one sent with it,
+// up to the same limit.
+func TestBodyOfUnknownLength(t *testing.T) {
+	msg := domain.Message{Text: "pong"}
+	h := newHarness(t, withHandler(handlerFunc(func(context.Context, engine.Request) engine.Response {
+		return engine.Response{Messages: []domain.Message{msg}}
+	})))
+	post := func(body []byte) (int, []byte) {
+		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/slack/commands", io.MultiReader(bytes.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range fakeslack.SignedHeaders(testSecret, h.clock.Now(), body) {
+			req.Header.Set(k, v)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.ContentLength, req.TransferEncoding = -1, []string{"chunked"}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	body := h.commandForm("slack:UALICE", "caseload", "board", h.fake.ResponseURL())
+	if code, got := post(body); code != http.StatusOK || !bytes.Equal(got, ackJSON(h.ad.render.render(msg)[0].webhook())) {
+		t.Fatalf("chunked: status %d, %s", code, got)
+	}
+	if code, _ := post(append(bytes.Repeat([]byte("a"), maxBody), body...)); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked over 1 MiB: status %d, want 413", code)
+	}
+}

@@ -50,14 +50,19 @@ type outMsg struct {
 }
 
 func (o outMsg) webhook() *slackgo.WebhookMessage {
-	w := &slackgo.WebhookMessage{Text: o.Text, Blocks: &slackgo.Blocks{BlockSet: o.Blocks}, ReplaceOriginal: o.Replace}
-	if !o.Replace {
-		w.ResponseType = slackgo.ResponseTypeEphemeral
-		if o.Audience == domain.ToChannel {
-			w.ResponseType = slackgo.ResponseTypeInChannel
-		}
+	return &slackgo.WebhookMessage{Text: o.Text, Blocks: &slackgo.Blocks{BlockSet: o.Blocks}, ReplaceOriginal: o.Replace,
+		ResponseType: o.responseType()}
+}
+
+// responseType is who sees an answer; an update keeps the original's.
+func (o outMsg) responseType() string {
+	switch {
+	case o.Replace:
+		return ""
+	case o.Audience == domain.ToChannel:
+		return slackgo.ResponseTypeInChannel
 	}
-	return w
+	return slackgo.ResponseTypeEphemeral
 }
 
 func (o outMsg) options() []slackgo.MsgOption {
@@ -80,30 +85,29 @@ type piece struct {
 // is cut: every line of every section appears in one of the parts, and the
 // parts say so ("continued, 2 of 3"). Buttons go with the last part.
 func (r renderer) render(m domain.Message) []outMsg {
-	var ps []piece
+	// Room for the usual message: a header, a text, the fields, each
+	// section's title and body, a footer and the buttons.
+	ps := make([]piece, 0, 4+len(m.Fields)/maxFields+2*len(m.Sections)+len(m.Buttons)/maxActionsElements)
 	if t := strings.TrimSpace(m.Title); t != "" {
 		if len(t) <= maxHeaderText && !strings.Contains(t, "<@") {
 			ps = append(ps, piece{block: slackgo.NewHeaderBlock(plain(t)), size: len(t)})
 		} else {
-			ps = append(ps, sections(bold(mrkdwn(t)))...)
+			ps = appendSections(ps, bold(mrkdwn(t)))
 		}
 	}
 	if t := strings.TrimSpace(m.Text); t != "" {
-		ps = append(ps, sections(mrkdwn(t))...)
+		ps = appendSections(ps, mrkdwn(t))
 	}
-	ps = append(ps, fieldPieces(m.Fields)...)
+	ps = appendFields(ps, m.Fields)
 	for _, s := range m.Sections {
-		lines := make([]string, 0, len(s.Lines))
-		for _, l := range s.Lines {
-			lines = append(lines, mrkdwn(lineText(l)))
-		}
-		body := lineSections(lines)
 		if t := strings.TrimSpace(s.Title); t != "" {
-			title := sections(bold(mrkdwn(t)))
-			title[len(title)-1].keep = len(body) > 0
-			ps = append(ps, title...)
+			ps = appendSections(ps, bold(mrkdwn(t)))
+			title := len(ps) - 1
+			ps = appendLineSections(ps, s.Lines)
+			ps[title].keep = len(ps) > title+1 // the title goes with its first lines
+		} else {
+			ps = appendLineSections(ps, s.Lines)
 		}
-		ps = append(ps, body...)
 	}
 	if f := strings.TrimSpace(m.Footer); f != "" {
 		ps = append(ps, contextPieces(splitText(mrkdwn(f), maxContextText))...)
@@ -138,31 +142,54 @@ func (r renderer) note(name, title string, part, of int) slackgo.Block {
 	return slackgo.NewContextBlock("", mrkdwnObj(firstFit(mrkdwn(text), maxContextText)))
 }
 
-// pack fills messages greedily, in order, within the block and text limits.
+// pack fills messages greedily, in order, within the block and text
+// limits. Pieces that fit in one message whole are that message.
 func pack(ps []piece, blocks, budget int) [][]piece {
+	if len(ps) > 0 && len(ps) <= blocks {
+		total := 0
+		for _, p := range ps {
+			total += p.size
+		}
+		if total <= budget {
+			return [][]piece{ps} // what Pack makes of them: nothing is ever cut
+		}
+	}
 	return textcut.Pack(ps, func(p piece) int { return p.size }, func(p piece) bool { return p.keep }, blocks, budget)
 }
 
-// sections is text as section blocks of at most 3,000 bytes each.
-func sections(text string) []piece {
-	var ps []piece
+// appendSections adds text as section blocks of at most 3,000 bytes each.
+func appendSections(ps []piece, text string) []piece {
+	if len(text) <= maxSectionText { // one part, or none (as splitText says)
+		if strings.TrimSpace(text) != "" {
+			ps = append(ps, piece{block: slackgo.NewSectionBlock(mrkdwnObj(text), nil, nil), size: len(text)})
+		}
+		return ps
+	}
 	for _, s := range splitText(text, maxSectionText) {
 		ps = append(ps, piece{block: slackgo.NewSectionBlock(mrkdwnObj(s), nil, nil), size: len(s)})
 	}
 	return ps
 }
 
-// lineSections packs whole lines into as few sections as fit.
-func lineSections(lines []string) []piece {
-	var ps []piece
+// appendLineSections adds lines as sections, as many whole lines to a
+// section as fit.
+func appendLineSections(ps []piece, lines []domain.Line) []piece {
 	var cur strings.Builder
+	// room is a guess at what the lines not yet written need, so that a
+	// section's text is written in one buffer (escapes may need more).
+	room := 0
+	for _, l := range lines {
+		room += len(l.Text) + 1
+	}
 	flush := func() {
 		if cur.Len() > 0 {
-			ps = append(ps, sections(cur.String())...)
-			cur.Reset()
+			ps = appendSections(ps, cur.String())
+			cur = strings.Builder{}
 		}
 	}
-	for _, l := range lines {
+	for _, line := range lines {
+		l := mrkdwn(lineText(line))
+		room -= len(line.Text) + 1
 		if l == "" {
 			continue
 		}
@@ -171,6 +198,8 @@ func lineSections(lines []string) []piece {
 		}
 		if cur.Len() > 0 {
 			cur.WriteByte('\n')
+		} else {
+			cur.Grow(min(len(l)+max(room, 0), maxSectionText))
 		}
 		cur.WriteString(l)
 		if cur.Len() >= maxSectionText {
@@ -181,10 +210,9 @@ func lineSections(lines []string) []piece {
 	return ps
 }
 
-// fieldPieces shows fields side by side, ten to a section; a field too long
-// for a field becomes a section of its own.
-func fieldPieces(fs []domain.Field) []piece {
-	var ps []piece
+// appendFields shows fields side by side, ten to a section; a field too
+// long for a field becomes a section of its own.
+func appendFields(ps []piece, fs []domain.Field) []piece {
 	var cur []*slackgo.TextBlockObject
 	size := 0
 	flush := func() {
@@ -193,18 +221,23 @@ func fieldPieces(fs []domain.Field) []piece {
 			cur, size = nil, 0
 		}
 	}
-	for _, f := range fs {
-		text := bold(mrkdwn(f.Name)) + "\n" + mrkdwn(f.Value)
+	for i, f := range fs {
+		var text string
 		if strings.TrimSpace(f.Name) == "" {
 			text = mrkdwn(f.Value)
+		} else {
+			text = "*" + mrkdwn(f.Name) + "*\n" + mrkdwn(f.Value) // bold(name), a line break, the value
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
 		if len(text) > maxFieldText {
 			flush()
-			ps = append(ps, sections(text)...)
+			ps = appendSections(ps, text)
 			continue
+		}
+		if cur == nil {
+			cur = make([]*slackgo.TextBlockObject, 0, min(len(fs)-i, maxFields))
 		}
 		cur = append(cur, mrkdwnObj(text))
 		size += len(text)
@@ -271,7 +304,7 @@ func lineText(l domain.Line) string {
 		return l.Text
 	}
 	dot := prompts.Dot(string(l.RAG))
-	if strings.Contains(l.Text, dot) {
+	if strings.HasPrefix(l.Text, dot) || strings.Contains(l.Text, dot) { // where the engine puts it, or anywhere
 		return l.Text
 	}
 	return dot + " " + l.Text
@@ -294,12 +327,18 @@ func fallback(m domain.Message) string {
 	return s
 }
 
+// emoji is the "emoji": true of every plain text: one value that all of
+// them point to, since nothing ever changes it.
+var emoji = true
+
+// plain is slackgo.NewTextBlockObject(PlainTextType, s, true, false).
 func plain(s string) *slackgo.TextBlockObject {
-	return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, true, false)
+	return &slackgo.TextBlockObject{Type: slackgo.PlainTextType, Text: s, Emoji: &emoji}
 }
 
+// mrkdwnObj is slackgo.NewTextBlockObject(MarkdownType, s, false, false).
 func mrkdwnObj(s string) *slackgo.TextBlockObject {
-	return slackgo.NewTextBlockObject(slackgo.MarkdownType, s, false, false)
+	return &slackgo.TextBlockObject{Type: slackgo.MarkdownType, Text: s}
 }
 
 func bold(s string) string { return "*" + s + "*" }
@@ -313,7 +352,11 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // Slack's: "<@slack:U01>" becomes "<@U01>"; a person of another platform is
 // shown by their ID.
 func mrkdwn(s string) string {
-	if !strings.Contains(s, "<@") {
+	first := strings.IndexAny(s, "&<>")
+	if first < 0 {
+		return s // nothing to escape, and so no mention
+	}
+	if !strings.Contains(s[first:], "<@") {
 		return escaper.Replace(s) // no mention: skip the regexp
 	}
 	var b strings.Builder

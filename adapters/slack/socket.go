@@ -97,7 +97,9 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 		defer a.inflight.Done()
 		first, then := a.respond(ctx, in)
 		a.ack(ctx, smc, envelope, first)
-		then()
+		if then != nil {
+			then()
+		}
 	}()
 }
 

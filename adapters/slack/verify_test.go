@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"net/http"
 	"strconv"
 	"strings"
@@ -104,4 +105,22 @@ func FuzzVerifier(f *testing.F) {
 			t.Fatalf("accepted a forged request: ts=%q sig=%q body=%q", ts, sig, body)
 		}
 	})
+}
+
+// signatureMatches accepts exactly the signature Sign makes, whatever
+// secrets, timestamps and bodies came before it through the same pool.
+func TestSignatureMatchesIsSign(t *testing.T) {
+	secrets := []string{testSecret, "another secret", "x"}
+	bodies := [][]byte{nil, []byte("a=1"), bytes.Repeat([]byte("token=x&text=hello+world&"), 40)}
+	for i := 0; i < 60; i++ {
+		secret, body, ts := secrets[i%3], bodies[(i/3)%3], strconv.Itoa(1531420618+i)
+		good := Sign(secret, ts, body)
+		for _, sig := range []string{good, good[:len(good)-1], good + "0", strings.ToUpper(good), Sign(secrets[(i+1)%3], ts, body),
+			Sign(secret, ts+"1", body), "", "v0="} {
+			want := hmac.Equal([]byte(sig), []byte(good))
+			if got := signatureMatches(secret, ts, body, sig); got != want {
+				t.Fatalf("secret %q, ts %s, body %d bytes, signature %q: %v, want %v", secret, ts, len(body), sig, got, want)
+			}
+		}
+	}
 }

@@ -174,7 +174,13 @@ func TestTeamsServe(t *testing.T) {
 	if h := get("/healthz"); !strings.Contains(h, `"teams":true`) {
 		t.Fatalf("healthz: %s", h)
 	}
-	m := get("/metrics")
+	// The fake sees the post before the delivery loop counts it: wait for
+	// the count.
+	var m string
+	waitFor(t, func() bool {
+		m = get("/metrics")
+		return strings.Contains(m, `safeload_deliveries_total{outcome="sent",platform="teams"}`)
+	})
 	for _, want := range []string{`safeload_teams_refused_total{reason="token"} 1`, `safeload_request_duration_seconds_count{platform="teams"} 4`, `safeload_deliveries_total{outcome="sent",platform="teams"}`} {
 		if !strings.Contains(m, want) {
 			t.Fatalf("metrics lack %s", want)

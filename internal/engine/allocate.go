@@ -247,8 +247,8 @@ func (r *run) propose() error {
 		Title: r.e.prompts.Say("propose.title", d),
 		Text:  r.e.prompts.Say("propose.text", d),
 		Fields: []domain.Field{
-			{Name: r.say("propose.f.now"), Value: r.say("propose.v.load", "W", before)},
-			{Name: r.say("propose.f.after"), Value: r.say("propose.v.load", "W", after)},
+			{Name: r.say("propose.f.now"), Value: r.loadText(before)},
+			{Name: r.say("propose.f.after"), Value: r.loadText(after)},
 		},
 		RAG: after.RAG,
 		Buttons: []domain.Button{

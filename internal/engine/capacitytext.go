@@ -90,3 +90,9 @@ func (r *run) caseLine(c *domain.Case) string {
 		return r.say("capacity.case", "C", &domain.Case{Ref: k.Ref}, "Desc", k.Desc, "Points", k.Points, "HighRisk", k.HighRisk)
 	})
 }
+
+// loadText is r.say("propose.v.load", "W", w), kept by the workload it is
+// written from: a proposal shows two, and the same loads come round again.
+func (r *run) loadText(w domain.Workload) string {
+	return r.e.loadTexts.get(w, func() string { return r.say("propose.v.load", "W", w) })
+}

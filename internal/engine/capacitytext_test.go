@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/safeload/safeload/internal/domain"
@@ -99,6 +100,29 @@ func TestCaseLineIsTheLine(t *testing.T) {
 	for _, f := range e.prompts.Fields("capacity.case") {
 		if !kept[f] {
 			t.Errorf("capacity.case uses %s, which caseLineKey does not hold: add it to the key", f)
+		}
+	}
+}
+
+// A kept load is the load written afresh, and is written from the workload
+// only.
+func TestLoadTextIsTheText(t *testing.T) {
+	e := &Engine{prompts: prompts.MustLoad()}
+	r := &run{e: e}
+	for round := 0; round < 2; round++ {
+		for _, w := range []domain.Workload{
+			{Capacity: 20, Load: 17.5, Percent: 87.5, Cases: 9, LoadRAG: domain.Amber, CountRAG: domain.Green, RAG: domain.Amber},
+			{Capacity: 20, Load: 10, Percent: 50, Cases: 16, LoadRAG: domain.Green, CountRAG: domain.Red, RAG: domain.Red},
+			{Cases: 1, OnLeave: true},
+		} {
+			if got, want := r.loadText(w), e.prompts.Say("propose.v.load", data("W", w)); got != want {
+				t.Fatalf("round %d %+v: %q, want %q", round, w, got, want)
+			}
+		}
+	}
+	for _, f := range e.prompts.Fields("propose.v.load") {
+		if f != ".W" && !strings.HasPrefix(f, ".W.") {
+			t.Errorf("propose.v.load uses %s, which is not the workload it is kept by", f)
 		}
 	}
 }

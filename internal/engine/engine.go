@@ -39,6 +39,8 @@ type Engine struct {
 	reviewTexts keptTexts[reviewTextKey]
 	// caseLines keeps /capacity's lines about each case held.
 	caseLines keptTexts[caseLineKey]
+	// loadTexts keeps a workload's figures as a proposal shows them.
+	loadTexts keptTexts[domain.Workload]
 }
 
 var _ Handler = (*Engine)(nil)
