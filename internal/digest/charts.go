@@ -11,17 +11,6 @@ import (
 // TrendWeeks is how many weeks a service manager's chart shows.
 const TrendWeeks = 12
 
-// RecentSnapshots is a team's snapshots of the n weeks up to and including
-// the week of the Monday week, oldest first; weeks with none are left out.
-// Only those n are read, however many years the store holds.
-func RecentSnapshots(tx domain.Tx, team string, week domain.Date, n int) ([]*Snapshot, error) {
-	w, err := ReadWeeks(tx, team)
-	if err != nil {
-		return nil, err
-	}
-	return w.Recent(week, n)
-}
-
 // TeamChart is the picture of a team's digest: each practitioner's load %
 // in the order of the board, against the bands.
 func (b *Builder) TeamChart(r *Report) chart.TeamChart {

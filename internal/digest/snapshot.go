@@ -150,13 +150,3 @@ func Snapshots(tx domain.Tx, team string) ([]*Snapshot, error) {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Week < out[j].Week })
 	return out, nil
 }
-
-// PreviousSnapshot is the team's latest snapshot of a week before week, or
-// nil when there is none.
-func PreviousSnapshot(tx domain.Tx, team string, week domain.Date) (*Snapshot, error) {
-	w, err := ReadWeeks(tx, team)
-	if err != nil {
-		return nil, err
-	}
-	return w.Previous(week)
-}

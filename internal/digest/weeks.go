@@ -76,7 +76,8 @@ func (w *Weeks) Previous(week domain.Date) (*Snapshot, error) {
 }
 
 // Recent is the snapshots of the n weeks up to and including the week of
-// the Monday week, oldest first; weeks with none are left out.
+// the Monday week, oldest first; weeks with none are left out. Only those
+// are decoded, however many years the store holds.
 func (w *Weeks) Recent(week domain.Date, n int) ([]*Snapshot, error) {
 	from := domain.Date(week.Time(time.UTC).AddDate(0, 0, -7*(n-1)).Format(time.DateOnly))
 	var out []*Snapshot
