@@ -285,8 +285,9 @@ func (t *Tx) OpenCases(team string) ([]*domain.Case, error) {
 		return slices.DeleteFunc(all, func(c *domain.Case) bool { return !c.Open() }), err
 	}
 	var out []*domain.Case
+	get := getter(b)
 	err = open.ForEach(func(ref, _ []byte) error {
-		v := b.Get(ref)
+		v := get(ref)
 		if v == nil {
 			return fmt.Errorf("store: the open-case index of team %s lists %s, which is not there", team, ref)
 		}
