@@ -236,7 +236,16 @@ func (t *Tx) Cases(team string) ([]*domain.Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[domain.Case](b)
+	var out []*domain.Case
+	err = b.ForEach(func(_, v []byte) error {
+		c, err := decodeCase(v, team)
+		if err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
 }
 
 // PutCase stores a case; a reference already used by another team is a conflict.
