@@ -3,12 +3,16 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/safeload/safeload/internal/domain"
 	"github.com/safeload/safeload/internal/engine"
 	"github.com/safeload/safeload/internal/enginetest"
+	"github.com/safeload/safeload/internal/store"
 )
 
 // Many people at once, on the same few practitioners: writes run first on
@@ -126,4 +130,154 @@ func mustTeam(t *testing.T, tx domain.Tx) string {
 		t.Fatal(err)
 	}
 	return tm.ID
+}
+
+// plainStore hides the store's Speculate, so that the engine checks
+// refusals on a read and runs each write inside the shared commit, as it
+// does on etcd.
+type plainStore struct{ *store.DB }
+
+func (p plainStore) Speculate() {}
+
+// Run one after another, the same commands answer the same and leave the
+// same records whether writes run first on a snapshot or inside the
+// commit: every kind of command, allowed and refused, from every role.
+func TestSpeculationAnswersAsTheCommitWould(t *testing.T) {
+	spec, plain := matrixFixture(t), newFixture(t)
+	plain.eng = engine.New(plainStore{plain.st}, plain.eng.Policy(), plain.eng.Prompts(), plain.eng.Location(), []domain.PersonID{"test:admin"})
+	if _, ok := domain.Store(plainStore{plain.st}).(domain.Speculator); ok {
+		t.Fatal("plainStore still speculates")
+	}
+	plainMatrix(t, plain) // the same team, through the engine without speculation
+
+	roles := []string{"admin", "sm", "meg", "alice", "bo", "stu", "olly", "zed"}
+	commands := [][2]string{
+		{"caseload", "case add C-%d cin"}, {"caseload", "case add C-%d cp high_risk"}, {"caseload", "case close C-%d"},
+		{"caseload", "case update C-%d court"}, {"caseload", "case involve C-%d <@stu>"}, {"caseload", "board"},
+		{"allocate", "C-%d <@alice>"}, {"allocate", "C-%d <@bo>"}, {"allocate", "accept C-%d"},
+		{"allocate", "decline C-%d no room this month"}, {"allocate", "withdraw C-%d"},
+		{"allocate", "transfer C-%d <@bo> long-term cover"}, {"allocate", "C-%d <@alice> review=2026-12-20 cover for leave"},
+		{"capacity", ""}, {"capacity", "hours 2 visits"}, {"capacity", "concern overloaded"},
+		{"capacity", "ack %d"}, {"capacity", "plan %d fewer cases"}, {"capacity", "resolve %d"},
+		{"capacity", "agree %d"}, {"caseload", "reduction <@alice> 20 practice educator"},
+		{"caseload", "reduction <@alice> end 1"}, {"caseload", "leave <@bo> until=2026-12-31 surgery"},
+		{"caseload", "back <@bo>"}, {"caseload", "posts 5"}, {"caseload", "review <@alice> keep"},
+		{"allocate", "review C-%d end"}, {"allocate", "done"}, {"allocate", ""},
+	}
+	rng := rand.New(rand.NewPCG(17, 4))
+	for i := range 600 {
+		c := commands[rng.IntN(len(commands))]
+		// Mostly someone who may, sometimes anyone.
+		as := roles[rng.IntN(len(roles))]
+		if rng.IntN(4) > 0 {
+			switch {
+			case c[0] == "capacity" && (strings.HasPrefix(c[1], "ack") || strings.HasPrefix(c[1], "plan") || strings.HasPrefix(c[1], "resolve")),
+				c[0] == "caseload", c[0] == "allocate" && !strings.HasPrefix(c[1], "accept") && !strings.HasPrefix(c[1], "decline"):
+				as = []string{"meg", "admin", "sm"}[rng.IntN(3)]
+			default:
+				as = []string{"alice", "bo"}[rng.IntN(2)]
+			}
+		}
+		text := c[1]
+		if strings.Contains(text, "%d") {
+			text = fmt.Sprintf(text, 1+rng.IntN(8))
+		}
+		a, b := spec.do(t, as, c[0], text), plain.do(t, as, c[0], text)
+		if got, want := answer(a), answer(b); got != want {
+			t.Fatalf("command %d, /%s %s as %s:\nwith speculation:\n%s\nin the commit:\n%s", i, c[0], text, as, got, want)
+		}
+		if i%75 == 0 {
+			spec.clock.Advance(26 * time.Hour)
+			plain.clock.Advance(26 * time.Hour)
+		}
+	}
+	if got, want := dumpStore(t, spec.st), dumpStore(t, plain.st); got != want {
+		t.Fatalf("the stores differ:\n%s", firstDiff(got, want))
+	}
+	st := spec.st.SpecStats()
+	t.Logf("speculation: %+v", st)
+	if st.Applied == 0 || st.Refused == 0 {
+		t.Errorf("the sequence should apply some writes and refuse others: %+v", st)
+	}
+}
+
+// plainMatrix builds the matrix fixture's team through f's engine.
+func plainMatrix(t *testing.T, f *fixture) {
+	t.Helper()
+	f.must(t, "admin", "caseload", "setup North")
+	for _, s := range []string{"<@meg|Meg> manager", "<@alice|Alice> practitioner", "<@bo|Bo> asye", "<@stu|Stu> student"} {
+		f.must(t, "admin", "caseload", "add "+s)
+	}
+	f.must(t, "admin", "caseload", "service-manager <@sm|Sue>")
+	south := engine.Request{Platform: "test", Channel: "test:C-SOUTH", Caller: "test:admin", Command: "caseload"}
+	for _, text := range []string{"setup South", "add <@olly|Olly> manager", "add <@pat|Pat> practitioner"} {
+		req := south
+		req.Text = text
+		if resp := f.eng.Handle(context.Background(), req); resp.Code != "" {
+			t.Fatal(texts(resp))
+		}
+	}
+	f.must(t, "meg", "caseload", "case add C-1 cin")
+	f.must(t, "meg", "caseload", "case add C-2 cp")
+	f.must(t, "meg", "caseload", "case add C-3 lac")
+	f.must(t, "meg", "allocate", "C-2 <@alice>")
+	f.must(t, "alice", "allocate", "accept C-2")
+	f.must(t, "meg", "allocate", "C-3 <@alice>")
+	f.must(t, "alice", "capacity", "concern too much")
+	f.must(t, "meg", "capacity", "plan 1 fewer cases")
+	f.must(t, "meg", "caseload", "case add C-4 cin")
+	f.must(t, "meg", "allocate", "C-4 <@alice>")
+	f.must(t, "alice", "allocate", "decline C-4 "+secretReason)
+}
+
+func answer(r engine.Response) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "code %q\n", r.Code)
+	for _, m := range r.Messages {
+		fmt.Fprintf(&b, "[%s %s] %s", m.Audience, m.To, Flatten(m))
+		for _, bt := range m.Buttons {
+			fmt.Fprintf(&b, " (%s %s)", bt.Label, bt.ActionID)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// dumpStore lists every bucket, sequence, key and value.
+func dumpStore(t *testing.T, st *store.DB) string {
+	t.Helper()
+	var b strings.Builder
+	var walk func(path string, bk store.Bucket)
+	walk = func(path string, bk store.Bucket) {
+		fmt.Fprintf(&b, "%s seq %d\n", path, bk.Sequence())
+		_ = bk.ForEach(func(k, v []byte) error {
+			fmt.Fprintf(&b, "%s %q=%q\n", path, k, v)
+			return nil
+		})
+		_ = bk.ForEachBucket(func(name []byte) error {
+			walk(path+"/"+string(name), bk.Bucket(name))
+			return nil
+		})
+	}
+	err := st.View(func(tx domain.Tx) error {
+		kv := tx.(*store.Tx).KV()
+		return kv.ForEachBucket(func(name []byte) error {
+			walk(string(name), kv.Bucket(name))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n  with speculation: %s\n  in the commit:    %s", i, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d", len(al), len(bl))
 }
