@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +33,19 @@ type Set struct {
 	// static are the prompts that are plain text, with no action: what
 	// they say never depends on the data, so Say returns it as it is.
 	static map[string]string
+	// kept are the texts of {{kept "name" data}}, by name and data.
+	keptMu sync.RWMutex
+	kept   map[keptKey]string
 }
+
+// keptKey is a prompt and the data it was written from.
+type keptKey struct {
+	name string
+	data any
+}
+
+// keptMax bounds the texts kept; a full set is emptied.
+const keptMax = 4096
 
 // Funcs available in every template.
 var Funcs = template.FuncMap{
@@ -147,13 +160,14 @@ func Load(dir string) (*Set, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	root := template.New("prompts").Funcs(Funcs).Option("missingkey=error")
+	set := &Set{static: map[string]string{}}
+	root := template.New("prompts").Funcs(Funcs).Funcs(template.FuncMap{"kept": set.keep}).Option("missingkey=error")
 	for _, k := range keys {
 		if _, err := root.New(k).Parse(string(files[k])); err != nil {
 			return nil, fmt.Errorf("prompts: %w", err)
 		}
 	}
-	set := &Set{t: root, static: map[string]string{}}
+	set.t = root
 	for _, t := range root.Templates() {
 		if text, ok := plainText(t); ok {
 			set.static[t.Name()] = strings.TrimSpace(text)
@@ -213,6 +227,86 @@ func (s *Set) Fields(name string) []string {
 	}
 	walk(t.Tree.Root)
 	return out
+}
+
+// keep is the template function kept: {{kept "load" .After}} writes what
+// {{template "load" .After}} writes, and keeps it by the prompt's name and
+// the data. What a prompt writes depends on nothing but its data (the
+// prompts and their functions are fixed for the set's life), so a kept
+// text is exact; only data of a type that holds no reference is kept by
+// (a pointer's target could change), other data is written each time. The
+// loads of a proposal, an acceptance or a closed case are written from
+// workloads that come round again and again.
+func (s *Set) keep(name string, data any) (string, error) {
+	if !keepable(data) {
+		return s.render(name, data)
+	}
+	k := keptKey{name, data}
+	s.keptMu.RLock()
+	text, ok := s.kept[k]
+	s.keptMu.RUnlock()
+	if ok {
+		return text, nil
+	}
+	text, err := s.render(name, data)
+	if err != nil {
+		return "", err
+	}
+	s.keptMu.Lock()
+	if s.kept == nil || len(s.kept) >= keptMax {
+		s.kept = make(map[keptKey]string)
+	}
+	s.kept[k] = text
+	s.keptMu.Unlock()
+	return text, nil
+}
+
+// render writes a prompt as {{template}} would, untrimmed.
+func (s *Set) render(name string, data any) (string, error) {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(buf)
+	buf.Reset()
+	if err := s.t.ExecuteTemplate(buf, name, data); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// keepable reports whether data is of a type that holds only values
+// (numbers, strings, booleans, and structs and arrays of them), so that
+// equal data is the same data now and later.
+func keepable(data any) bool {
+	if data == nil {
+		return false
+	}
+	t := reflect.TypeOf(data)
+	if v, ok := keepableTypes.Load(t); ok {
+		return v.(bool)
+	}
+	ok := valuesOnly(t)
+	keepableTypes.Store(t, ok)
+	return ok
+}
+
+var keepableTypes sync.Map // reflect.Type → bool
+
+func valuesOnly(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64, reflect.String:
+		return true
+	case reflect.Array:
+		return valuesOnly(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !valuesOnly(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // plainText is the text of a template that has nothing but text in it.

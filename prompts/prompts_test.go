@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/safeload/safeload/internal/domain"
 )
 
 func TestEmbeddedPromptsParse(t *testing.T) {
@@ -80,5 +82,51 @@ func TestStaticPromptsSayWhatTheyRender(t *testing.T) {
 		if _, ok := s.static[name]; ok {
 			t.Errorf("%s has actions but was kept as plain text", name)
 		}
+	}
+}
+
+// {{kept "name" data}} writes what {{template "name" data}} writes, from
+// the first time and every time after; data that holds references is
+// written afresh each time and never kept.
+func TestKeptWritesWhatTheTemplateWrites(t *testing.T) {
+	s := MustLoad()
+	var loads []domain.Workload
+	for _, rag := range []domain.RAG{domain.Green, domain.Amber, domain.Red} {
+		for _, count := range []domain.RAG{domain.Green, domain.Red} {
+			for _, capacity := range []float64{0, 22} {
+				loads = append(loads,
+					domain.Workload{Capacity: capacity, Load: 19.5, Percent: 88.6, Cases: 9, LoadRAG: rag, CountRAG: count, RAG: max(rag, count)},
+					domain.Workload{Capacity: capacity, Load: 3, Cases: 1, LoadRAG: rag, CountRAG: count, RAG: rag, OnLeave: true})
+			}
+		}
+	}
+	for round := 0; round < 3; round++ {
+		for _, w := range loads {
+			want, err := s.render("load", w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.keep("load", w); got != want || err != nil {
+				t.Fatalf("round %d %+v: %q (%v), want %q", round, w, got, err, want)
+			}
+		}
+	}
+	if !keepable(domain.Workload{}) || !keepable(struct {
+		A int
+		B [2]string
+	}{}) || keepable(&domain.Workload{}) || keepable(struct{ A []int }{}) || keepable(struct{ A any }{}) || keepable(nil) {
+		t.Error("keepable must take only data that holds values, and all such data")
+	}
+	s.keptMu.RLock()
+	n := len(s.kept)
+	s.keptMu.RUnlock()
+	w := &domain.Workload{Capacity: 10, Load: 5, Percent: 50, RAG: domain.Green}
+	first, _ := s.keep("load", w)
+	w.Percent, w.RAG = 120, domain.Red
+	second, _ := s.keep("load", w)
+	s.keptMu.RLock()
+	defer s.keptMu.RUnlock()
+	if len(s.kept) != n || first == second {
+		t.Errorf("a workload behind a pointer was kept: %q then %q", first, second)
 	}
 }
