@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -49,7 +50,7 @@ const keptMax = 4096
 
 // Funcs available in every template.
 var Funcs = template.FuncMap{
-	"pct": func(x float64) string { return fmt.Sprintf("%.1f %%", x) },
+	"pct": func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) + " %" },
 	// pctShare writes a share like 0.8 as "80 %".
 	"pctShare": func(x float64) string { return formatNum(x*100) + " %" },
 	"num":      formatNum,
@@ -101,7 +102,7 @@ var Funcs = template.FuncMap{
 	"dot":   func(rag any) string { return Dot(fmt.Sprint(rag)) },
 	// mention writes a platform-neutral mention, "<@slack:U01>"; each adapter
 	// turns it into its own form (or a name in the terminal).
-	"mention": func(id any) string { return fmt.Sprintf("<@%v>", id) },
+	"mention": mention,
 }
 
 // Dot is the coloured circle for a RAG, so it reads without colour too.
@@ -119,9 +120,22 @@ func Dot(rag string) string {
 
 func formatNum(x float64) string {
 	if x == math.Trunc(x) {
-		return fmt.Sprintf("%.0f", x)
+		return strconv.FormatFloat(x, 'f', 0, 64)
 	}
-	return fmt.Sprintf("%.1f", x)
+	return strconv.FormatFloat(x, 'f', 1, 64)
+}
+
+// mention is "<@id>", as fmt's %v writes the ID; a plain string (a person
+// ID) is joined without fmt's reflection.
+func mention(id any) string {
+	switch id.(type) {
+	case fmt.Stringer, error:
+	default:
+		if v := reflect.ValueOf(id); v.Kind() == reflect.String {
+			return "<@" + v.String() + ">"
+		}
+	}
+	return fmt.Sprintf("<@%v>", id)
 }
 
 // Load parses the embedded prompts, then any *.tmpl files in dir (which may

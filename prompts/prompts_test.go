@@ -1,6 +1,8 @@
 package prompts
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +130,30 @@ func TestKeptWritesWhatTheTemplateWrites(t *testing.T) {
 	defer s.keptMu.RUnlock()
 	if len(s.kept) != n || first == second {
 		t.Errorf("a workload behind a pointer was kept: %q then %q", first, second)
+	}
+}
+
+// The number functions write what fmt writes.
+func TestNumbersAsFmtWritesThem(t *testing.T) {
+	pct := Funcs["pct"].(func(float64) string)
+	negZero := math.Copysign(0, -1)
+	for _, x := range []float64{0, negZero, 0.05, 0.15, 0.25, 1, 2.5, 87.45, 87.55, 99.95, 100, 104.2, 1e9, -3.25, math.Inf(1), math.Inf(-1), math.NaN(), 1e21, 123456789.05} {
+		if got, want := pct(x), fmt.Sprintf("%.1f %%", x); got != want {
+			t.Errorf("pct(%v) = %q, fmt %q", x, got, want)
+		}
+		want := fmt.Sprintf("%.1f", x)
+		if x == math.Trunc(x) {
+			want = fmt.Sprintf("%.0f", x)
+		}
+		if got := formatNum(x); got != want {
+			t.Errorf("num(%v) = %q, fmt %q", x, got, want)
+		}
+	}
+	type id string
+	type stringer struct{ id }
+	for _, v := range []any{"slack:U1", id("test:alice"), domain.PersonID("discord:42"), 17, nil, stringer{"x"}} {
+		if got, want := mention(v), fmt.Sprintf("<@%v>", v); got != want {
+			t.Errorf("mention(%#v) = %q, fmt %q", v, got, want)
+		}
 	}
 }
