@@ -57,6 +57,13 @@ func texts(r engine.Response) string {
 func matrixFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
+	buildMatrix(t, f)
+	return f
+}
+
+// buildMatrix sets up the matrix fixture's teams through f's engine.
+func buildMatrix(t *testing.T, f *fixture) {
+	t.Helper()
 	f.must(t, "admin", "caseload", "setup North")
 	for _, s := range []string{"<@meg|Meg> manager", "<@alice|Alice> practitioner", "<@bo|Bo> asye", "<@stu|Stu> student"} {
 		f.must(t, "admin", "caseload", "add "+s)
@@ -81,7 +88,6 @@ func matrixFixture(t *testing.T) *fixture {
 	f.must(t, "meg", "caseload", "case add C-4 cin")
 	f.must(t, "meg", "allocate", "C-4 <@alice>")
 	f.must(t, "alice", "allocate", "decline C-4 "+secretReason)
-	return f
 }
 
 // secretReason is a decline's reason in the matrix fixture: it may be about

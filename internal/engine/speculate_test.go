@@ -148,7 +148,7 @@ func TestSpeculationAnswersAsTheCommitWould(t *testing.T) {
 	if _, ok := domain.Store(plainStore{plain.st}).(domain.Speculator); ok {
 		t.Fatal("plainStore still speculates")
 	}
-	plainMatrix(t, plain) // the same team, through the engine without speculation
+	buildMatrix(t, plain) // the same teams, through the engine without speculation
 
 	roles := []string{"admin", "sm", "meg", "alice", "bo", "stu", "olly", "zed"}
 	commands := [][2]string{
@@ -199,35 +199,6 @@ func TestSpeculationAnswersAsTheCommitWould(t *testing.T) {
 	if st.Applied == 0 || st.Refused == 0 {
 		t.Errorf("the sequence should apply some writes and refuse others: %+v", st)
 	}
-}
-
-// plainMatrix builds the matrix fixture's team through f's engine.
-func plainMatrix(t *testing.T, f *fixture) {
-	t.Helper()
-	f.must(t, "admin", "caseload", "setup North")
-	for _, s := range []string{"<@meg|Meg> manager", "<@alice|Alice> practitioner", "<@bo|Bo> asye", "<@stu|Stu> student"} {
-		f.must(t, "admin", "caseload", "add "+s)
-	}
-	f.must(t, "admin", "caseload", "service-manager <@sm|Sue>")
-	south := engine.Request{Platform: "test", Channel: "test:C-SOUTH", Caller: "test:admin", Command: "caseload"}
-	for _, text := range []string{"setup South", "add <@olly|Olly> manager", "add <@pat|Pat> practitioner"} {
-		req := south
-		req.Text = text
-		if resp := f.eng.Handle(context.Background(), req); resp.Code != "" {
-			t.Fatal(texts(resp))
-		}
-	}
-	f.must(t, "meg", "caseload", "case add C-1 cin")
-	f.must(t, "meg", "caseload", "case add C-2 cp")
-	f.must(t, "meg", "caseload", "case add C-3 lac")
-	f.must(t, "meg", "allocate", "C-2 <@alice>")
-	f.must(t, "alice", "allocate", "accept C-2")
-	f.must(t, "meg", "allocate", "C-3 <@alice>")
-	f.must(t, "alice", "capacity", "concern too much")
-	f.must(t, "meg", "capacity", "plan 1 fewer cases")
-	f.must(t, "meg", "caseload", "case add C-4 cin")
-	f.must(t, "meg", "allocate", "C-4 <@alice>")
-	f.must(t, "alice", "allocate", "decline C-4 "+secretReason)
 }
 
 func answer(r engine.Response) string {
