@@ -441,11 +441,12 @@ func (r *run) member(p domain.PersonID) *domain.Member {
 
 // canManage: admins, the team's service manager, and its managers.
 func (r *run) canManage(p domain.PersonID) bool {
-	if r.isAdmin(p) || (r.team.ServiceManager != "" && r.team.ServiceManager == p) {
+	// The team's own manager first: it is the common case, and its
+	// membership is read already; an admin's memberships in every team last.
+	if m := r.member(p); m != nil && m.Role.Manages() {
 		return true
 	}
-	m := r.member(p)
-	return m != nil && m.Role.Manages()
+	return (r.team.ServiceManager != "" && r.team.ServiceManager == p) || r.isAdmin(p)
 }
 
 func (r *run) forbid(what string) error {

@@ -123,7 +123,8 @@ func (db *DB) SpecStats() SpecStats {
 // and fn runs again there only when something it read has changed.
 func (db *DB) Speculate(fn func(domain.Tx) error, refused func(error) bool) error {
 	for attempt := 1; ; attempt++ {
-		s := &spec{alloc: &db.alloc, dirty: map[string]*specDirty{}, reads: make([]specRead, 0, 32)}
+		s := newSpec(&db.alloc)
+		defer s.free()
 		var ok bool
 		var err error
 		if verr := db.bolt.View(func(btx *bolt.Tx) error {
@@ -170,6 +171,37 @@ func (db *DB) Speculate(fn func(domain.Tx) error, refused func(error) bool) erro
 // maxSpeculations is how many snapshots a write is tried on before the
 // commit runs it.
 const maxSpeculations = 2
+
+// specs are reused: a run's record of reads and writes is some tens of
+// kilobytes, and making it anew for every write was an eighth of what a
+// write allocates.
+var specs = sync.Pool{New: func() any {
+	return &spec{dirty: map[string]*specDirty{}, reads: make([]specRead, 0, 64), writes: make([]specWrite, 0, 16)}
+}}
+
+func newSpec(alloc *seqAlloc) *spec {
+	s := specs.Get().(*spec)
+	s.alloc = alloc
+	return s
+}
+
+// free empties s, dropping what it holds, and gives it back for reuse; s
+// must not be used after. A run that grew very large is left to the
+// collector.
+func (s *spec) free() {
+	if cap(s.reads) > 4096 || cap(s.writes) > 1024 {
+		return
+	}
+	clear(s.reads[:cap(s.reads)])
+	clear(s.writes[:cap(s.writes)])
+	clear(s.taken[:cap(s.taken)])
+	s.reads, s.writes, s.taken = s.reads[:0], s.writes[:0], s.taken[:0]
+	clear(s.dirty)
+	clear(s.top)
+	s.cursors = 0
+	s.alloc = nil
+	specs.Put(s)
+}
 
 // spec is one speculative run: what it read and what it would write.
 type spec struct {
