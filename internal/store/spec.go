@@ -24,9 +24,10 @@ import (
 // read. Otherwise the commit goroutine only checks that every read would
 // see the same now (the same bytes for every key, the same keys in every
 // walk, the same buckets and sequences) and writes the kept writes; when
-// anything the action read has changed since, it runs the action again for
-// real, as before. Either way the result is the one a run in the commit
-// would have had: the checked reads are all the action's output depends on.
+// anything the action read has changed since, the action runs again, on a
+// new snapshot once, then for real in the commit, as before. Either way the
+// result is the one a run in the commit would have had: the checked reads
+// are all the action's output depends on.
 //
 // New sequence numbers (record IDs, team revisions) come from one allocator
 // per bucket for speculative and real runs alike, so two actions never get
@@ -98,7 +99,8 @@ func walkPath(tx *bolt.Tx, path string) *bolt.Bucket {
 type SpecStats struct {
 	// Applied: checked and written as they were.
 	Applied uint64
-	// Stale: something read had changed; run again in the commit.
+	// Stale: something read had changed by the commit; run again, on a
+	// new snapshot the first time and in the commit after that.
 	Stale uint64
 	// Bailed: the run did something a snapshot cannot answer (walked a
 	// bucket it had written to, deleted a bucket) or failed on our side;
@@ -120,7 +122,8 @@ func (db *DB) SpecStats() SpecStats {
 // snapshot outside the shared commit; an error there for which refused is
 // true is returned at once, having changed nothing and cost what a read
 // costs. Otherwise fn's writes join the shared commit, as Group's would,
-// and fn runs again there only when something it read has changed.
+// and fn runs again only when something it read has changed: on a new
+// snapshot the first time, in the commit after that.
 func (db *DB) Speculate(fn func(domain.Tx) error, refused func(error) bool) error {
 	for attempt := 1; ; attempt++ {
 		s := newSpec(&db.alloc)
