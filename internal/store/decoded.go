@@ -39,11 +39,12 @@ func (c *decodedCache[T]) decode(b []byte) (*T, error) {
 	if ok {
 		return c.clone(v), nil
 	}
-	t := new(T)
+	var t *T
 	var err error
 	if c.read != nil {
 		t, err = c.read(b)
 	} else {
+		t = new(T)
 		err = decode(b, t)
 	}
 	if err != nil {

@@ -76,31 +76,31 @@ type boltKV struct {
 	alloc *seqAlloc
 }
 
-func (k boltKV) Bucket(name []byte) Bucket { return k.wrap(k.tx.Bucket(name), "", name) }
+func (k boltKV) Bucket(name []byte) Bucket { return wrapBolt(k.tx.Bucket(name), k.alloc, "", name) }
 
 func (k boltKV) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 	b, err := k.tx.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err
 	}
-	return k.wrap(b, "", name), nil
+	return wrapBolt(b, k.alloc, "", name), nil
 }
 
 func (k boltKV) ForEachBucket(fn func(name []byte) error) error {
 	return k.tx.ForEach(func(name []byte, _ *bolt.Bucket) error { return fn(name) })
 }
 
-// wrap keeps a missing bucket an untyped nil, so that callers may test the
-// result against nil; the path is only needed (and only built) for the
+// wrapBolt keeps a missing bucket an untyped nil, so that callers may test
+// the result against nil; the path is only needed (and only built) for the
 // allocator.
-func (k boltKV) wrap(b *bolt.Bucket, parent string, name []byte) Bucket {
+func wrapBolt(b *bolt.Bucket, alloc *seqAlloc, parent string, name []byte) Bucket {
 	if b == nil {
 		return nil
 	}
-	if k.alloc == nil {
+	if alloc == nil {
 		return boltBucket{b: b}
 	}
-	return boltBucket{b: b, path: subPath(parent, name), alloc: k.alloc}
+	return boltBucket{b: b, path: subPath(parent, name), alloc: alloc}
 }
 
 // boltBucket is a bbolt bucket seen as a Bucket.
@@ -110,15 +110,15 @@ type boltBucket struct {
 	alloc *seqAlloc
 }
 
-func (b boltBucket) kv() boltKV { return boltKV{alloc: b.alloc} }
-
 func (b boltBucket) Get(key []byte) []byte       { return b.b.Get(key) }
 func (b boltBucket) Put(key, value []byte) error { return b.b.Put(key, value) }
 func (b boltBucket) Delete(key []byte) error     { return b.b.Delete(key) }
-func (b boltBucket) Bucket(name []byte) Bucket   { return b.kv().wrap(b.b.Bucket(name), b.path, name) }
-func (b boltBucket) Cursor() Cursor              { return b.b.Cursor() }
-func (b boltBucket) Sequence() uint64            { return b.b.Sequence() }
-func (b boltBucket) SetSequence(v uint64) error  { return b.b.SetSequence(v) }
+func (b boltBucket) Bucket(name []byte) Bucket {
+	return wrapBolt(b.b.Bucket(name), b.alloc, b.path, name)
+}
+func (b boltBucket) Cursor() Cursor             { return b.b.Cursor() }
+func (b boltBucket) Sequence() uint64           { return b.b.Sequence() }
+func (b boltBucket) SetSequence(v uint64) error { return b.b.SetSequence(v) }
 
 // NextSequence takes the next number from the store's allocator when the
 // transaction has one, so that it never repeats a number a speculative run
@@ -138,7 +138,7 @@ func (b boltBucket) CreateBucket(name []byte) (Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.kv().wrap(nb, b.path, name), nil
+	return wrapBolt(nb, b.alloc, b.path, name), nil
 }
 
 func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
@@ -146,7 +146,7 @@ func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.kv().wrap(nb, b.path, name), nil
+	return wrapBolt(nb, b.alloc, b.path, name), nil
 }
 
 func (b boltBucket) ForEach(fn func(k, v []byte) error) error {

@@ -73,17 +73,24 @@ func subPath(parent string, name []byte) string {
 	return parent + string(n[:l]) + string(name)
 }
 
+// cutName splits the first bucket name off a path.
+func cutName(path string) (name []byte, rest string, ok bool) {
+	l, n := binary.Uvarint([]byte(path))
+	if n <= 0 || uint64(len(path)-n) < l {
+		return nil, "", false
+	}
+	return []byte(path[n : n+int(l)]), path[n+int(l):], true
+}
+
 // walkPath finds the bucket at path in tx, nil when it is missing.
 func walkPath(tx *bolt.Tx, path string) *bolt.Bucket {
 	var b *bolt.Bucket
 	for first := true; path != ""; first = false {
-		l, n := binary.Uvarint([]byte(path))
-		if n <= 0 || uint64(len(path)-n) < l {
+		name, rest, ok := cutName(path)
+		if !ok {
 			return nil
 		}
-		name := []byte(path[n : n+int(l)])
-		path = path[n+int(l):]
-		if first {
+		if path = rest; first {
 			b = tx.Bucket(name)
 		} else {
 			b = b.Bucket(name)
@@ -433,11 +440,12 @@ func (s *spec) apply(tx *bolt.Tx) error {
 func createPath(tx *bolt.Tx, path string) error {
 	var b *bolt.Bucket
 	for first := true; path != ""; first = false {
-		l, n := binary.Uvarint([]byte(path))
-		name := []byte(path[n : n+int(l)])
-		path = path[n+int(l):]
+		name, rest, ok := cutName(path)
+		if !ok {
+			return berrors.ErrBucketNameRequired // paths are made by subPath: cannot happen
+		}
 		var err error
-		if first {
+		if path = rest; first {
 			b, err = tx.CreateBucketIfNotExists(name)
 		} else {
 			b, err = b.CreateBucketIfNotExists(name)
