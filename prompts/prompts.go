@@ -190,8 +190,9 @@ func Load(dir string) (*Set, error) {
 	return set, nil
 }
 
-// Fields lists the data fields a prompt reads (".R.Day", ".Name"), for
-// tests of what a kept sentence depends on.
+// Fields lists the data fields a prompt reads (".R.Day", ".Name"), as
+// written (inside a with, relative to it), for tests of what a kept
+// sentence depends on.
 func (s *Set) Fields(name string) []string {
 	t := s.t.Lookup(name)
 	if t == nil || t.Tree == nil {
@@ -359,16 +360,15 @@ func (s *Set) Say(name string, data any) string {
 	if text, ok := s.static[name]; ok {
 		return text
 	}
-	buf := buffers.Get().(*bytes.Buffer)
-	defer buffers.Put(buf)
-	buf.Reset()
-	if err := s.t.ExecuteTemplate(buf, name, data); err != nil {
+	text, err := s.render(name, data)
+	if err != nil {
 		return "[" + name + ": " + err.Error() + "]"
 	}
-	return string(bytes.TrimSpace(buf.Bytes()))
+	return strings.TrimSpace(text)
 }
 
-// buffers are reused by Say: the hot commands render a dozen sentences each.
+// buffers are reused by Say and kept: the hot commands render a dozen
+// sentences each.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Check renders a prompt and returns the error instead of hiding it.

@@ -97,7 +97,7 @@ func (a *app) registerSpeculation() {
 	} {
 		a.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "safeload_speculative_writes_total",
-			Help:        "Write commands run first on a snapshot, by result: applied, stale (run again in the commit), bailed (run in the commit), refused.",
+			Help:        "Write commands run first on a snapshot, by result: applied, stale (what they read had changed: run again), bailed (run in the commit), refused.",
 			ConstLabels: prometheus.Labels{"result": r.result},
 		}, func() float64 { return float64(r.count(db.SpecStats())) }))
 	}
