@@ -43,6 +43,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 func main() {
@@ -501,13 +504,18 @@ func printSpeculation(ctx context.Context, client *http.Client, urls []string, w
 		if err != nil {
 			continue
 		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := p.TextToMetricFamilies(io.LimitReader(resp.Body, 4<<20))
 		_ = resp.Body.Close()
+		if err != nil {
+			continue
+		}
 		var parts []string
-		for _, line := range strings.Split(string(body), "\n") {
-			if rest, ok := strings.CutPrefix(line, "safeload_speculative_writes_total{result=\""); ok {
-				result, n, _ := strings.Cut(rest, "\"} ")
-				parts = append(parts, result+" "+n)
+		for _, m := range fams["safeload_speculative_writes_total"].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" {
+					parts = append(parts, fmt.Sprintf("%s %.0f", l.GetValue(), m.GetCounter().GetValue()))
+				}
 			}
 		}
 		if len(parts) > 0 {
