@@ -149,8 +149,9 @@ func (e *Engine) Handle(ctx context.Context, req Request) (resp Response) {
 		// only the writes (checked against what was read) join the commit.
 		err = spec.Speculate(fn, refused)
 	case e.refusedOnRead(fn, &err):
-		// Refused before any write: it costs a read, and never rolls back
-		// (and re-runs) the other actions of a shared commit.
+		// A store that cannot speculate (etcd): refused before any write,
+		// it costs a read, and never rolls back (and re-runs) the other
+		// actions of a shared commit.
 	default:
 		// Concurrent actions share a commit; fn may run more than once,
 		// which the engine's actions allow: all their effects are in the
