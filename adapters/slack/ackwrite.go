@@ -3,10 +3,10 @@ package slack
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/safeload/safeload/internal/jsonenc"
 )
 
 // ack is the immediate answer of o: ackJSON(o.webhook()), byte for byte.
@@ -59,7 +59,7 @@ func appendAck(dst []byte, o outMsg) ([]byte, bool) {
 	dst = append(dst, '{')
 	if o.Text != "" {
 		dst = append(dst, `"text":`...)
-		dst = appendJSONString(dst, o.Text)
+		dst = jsonenc.AppendString(dst, o.Text)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"blocks":`...)
@@ -80,7 +80,7 @@ func appendAck(dst []byte, o outMsg) ([]byte, bool) {
 	}
 	if rt := o.responseType(); rt != "" {
 		dst = append(dst, `,"response_type":`...)
-		dst = appendJSONString(dst, rt)
+		dst = jsonenc.AppendString(dst, rt)
 	}
 	dst = append(dst, `,"replace_original":`...)
 	dst = strconv.AppendBool(dst, o.Replace)
@@ -153,7 +153,7 @@ func appendBlock(dst []byte, b slackgo.Block) ([]byte, bool) {
 
 func appendType(dst []byte, t string) []byte {
 	dst = append(dst, `{"type":`...)
-	return appendJSONString(dst, t)
+	return jsonenc.AppendString(dst, t)
 }
 
 func appendBlockID(dst []byte, id string) []byte {
@@ -161,7 +161,7 @@ func appendBlockID(dst []byte, id string) []byte {
 		return dst
 	}
 	dst = append(dst, `,"block_id":`...)
-	return appendJSONString(dst, id)
+	return jsonenc.AppendString(dst, id)
 }
 
 func appendTextObject(dst []byte, t *slackgo.TextBlockObject) []byte {
@@ -170,7 +170,7 @@ func appendTextObject(dst []byte, t *slackgo.TextBlockObject) []byte {
 	}
 	dst = appendType(dst, t.Type)
 	dst = append(dst, `,"text":`...)
-	dst = appendJSONString(dst, t.Text)
+	dst = jsonenc.AppendString(dst, t.Text)
 	if t.Emoji != nil {
 		dst = append(dst, `,"emoji":`...)
 		dst = strconv.AppendBool(dst, *t.Emoji)
@@ -179,90 +179,4 @@ func appendTextObject(dst []byte, t *slackgo.TextBlockObject) []byte {
 		dst = append(dst, `,"verbatim":true`...)
 	}
 	return append(dst, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jsonPlain are the ASCII bytes encoding/json writes as they are: all
-// but the control characters, '"', '\\', '<', '>' and '&'.
-var jsonPlain = func() (t [utf8.RuneSelf]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		t[b] = !strings.ContainsRune(`"\<>&`, rune(b))
-	}
-	return t
-}()
-
-// appendJSONString writes s as encoding/json does by default: quotes,
-// backslashes and control characters escaped, <, > and & as \u003c,
-// \u003e and \u0026, U+2028 and U+2029 escaped, and each byte of invalid
-// UTF-8 as \ufffd.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	valid := utf8.ValidString(s)
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if jsonPlain[b] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		var c rune
-		size := 0
-		if valid {
-			// A valid character: its length is in its first byte, and only
-			// U+2028 and U+2029 (E2 80 A8, E2 80 A9) are written otherwise.
-			switch {
-			case b >= 0xF0:
-				size = 4
-			case b >= 0xE0:
-				size = 3
-			default:
-				size = 2
-			}
-			if b == 0xE2 && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
-				c = 0x2028 | rune(s[i+2]&1)
-			}
-		} else {
-			c, size = utf8.DecodeRuneInString(s[i:])
-			if c == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-				i += size
-				start = i
-				continue
-			}
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -76,23 +75,6 @@ func TestAckIsAckJSON(t *testing.T) {
 	if (outMsg{Text: strings.Repeat("x", maxAckBytes)}).ack() != nil {
 		t.Fatal("an answer too large for an immediate answer was kept")
 	}
-}
-
-// appendJSONString writes what encoding/json writes for a string.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", `"quoted" \ back`, "<b>&amp;</b>", "\b\f\n\r\t\x00\x1f\x7f", "é€😀", "\u2028\u2029",
-		"\xff\xfe bad", "a\xe2\x82", "\xed\xa0\x80 surrogate", strings.Repeat("🟢 7.1 % ", 50)} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Skip()
-		}
-		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
-			t.Fatalf("appendJSONString(%q) = %s, json.Marshal %s", s, got, want)
-		}
-	})
 }
 
 // Any message the renderer makes of these texts is answered with the

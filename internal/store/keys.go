@@ -116,7 +116,7 @@ func membershipKey(person, team string) []byte {
 	return append(k, team...)
 }
 
-func encode(v any) ([]byte, error) { return json.Marshal(v) }
+func encode(v any) ([]byte, error) { return encodeRecord(v) }
 
 // decode copies out of bbolt's memory by unmarshalling, so values stay valid
 // after the transaction ends.
