@@ -15,8 +15,8 @@ import (
 // audit entries) are written directly, without encoding/json's reflection;
 // anything else goes to json.Marshal. Where a record holds a value the
 // direct writer cannot write exactly (a float that is not finite, a time
-// whose year has not four digits or whose zone is not whole hours under
-// 24), the record goes to json.Marshal too, so the error is always its own.
+// whose year is outside 0–9999 or whose zone offset is 24 hours or more),
+// the record goes to json.Marshal too, so the error is always its own.
 //
 // The stored bytes must not change with this: caches are keyed by them and
 // older stores are read the same way.
@@ -24,19 +24,19 @@ func encodeRecord(v any) ([]byte, error) {
 	switch r := v.(type) {
 	case *domain.Case:
 		if r != nil {
-			return encodeWith(r, (*jsonWriter).caseRecord)
+			return encodeWith(r, appendCase)
 		}
 	case *domain.Proposal:
 		if r != nil {
-			return encodeWith(r, (*jsonWriter).proposal)
+			return encodeWith(r, appendProposal)
 		}
 	case *domain.AuditEntry:
 		if r != nil {
-			return encodeWith(r, (*jsonWriter).auditEntry)
+			return encodeWith(r, appendAuditEntry)
 		}
 	case *domain.HoursEntry:
 		if r != nil {
-			return encodeWith(r, (*jsonWriter).hoursEntry)
+			return encodeWith(r, appendHoursEntry)
 		}
 	}
 	return json.Marshal(v)
@@ -45,18 +45,17 @@ func encodeRecord(v any) ([]byte, error) {
 // encodeWith writes v with write into a pooled buffer and returns a copy
 // of its exact length, which the caller keeps (bbolt holds it until the
 // commit); if write could not write v exactly, json.Marshal does.
-func encodeWith[T any](v *T, write func(*jsonWriter, *T)) ([]byte, error) {
-	w := jsonWriters.Get().(*jsonWriter)
-	w.b, w.ok = w.b[:0], true
-	write(w, v)
+func encodeWith[T any](v *T, write func([]byte, *T) ([]byte, bool)) ([]byte, error) {
+	bp := encodeBuffers.Get().(*[]byte)
+	b, ok := write((*bp)[:0], v)
 	var out []byte
-	if w.ok {
-		out = make([]byte, len(w.b))
-		copy(out, w.b)
+	if ok {
+		out = make([]byte, len(b))
+		copy(out, b)
 	}
-	ok := w.ok
-	if cap(w.b) <= maxPooledEncoding {
-		jsonWriters.Put(w)
+	if cap(b) <= maxPooledEncoding {
+		*bp = b
+		encodeBuffers.Put(bp)
 	}
 	if !ok {
 		return json.Marshal(v)
@@ -68,196 +67,190 @@ func encodeWith[T any](v *T, write func(*jsonWriter, *T)) ([]byte, error) {
 // large record does not hold its memory for good.
 const maxPooledEncoding = 64 << 10
 
-var jsonWriters = sync.Pool{New: func() any { return &jsonWriter{b: make([]byte, 0, 512)} }}
+var encodeBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 512)
+	return &b
+}}
 
-// jsonWriter appends JSON to b as encoding/json writes it. ok turns false
-// when a value cannot be written exactly as json.Marshal would.
-type jsonWriter struct {
-	b  []byte
-	ok bool
-}
+// The record writers below append a record's fields in its struct's order,
+// each named by its json tag, leaving out what the tag's omitempty (an
+// empty string or slice, a zero number, false, a nil pointer) or omitzero
+// (a time whose IsZero is true) leaves out. Each returns false with ok when
+// a value cannot be written exactly as json.Marshal would.
 
-// key appends the literal k: a comma and a quoted field name with its
-// colon, as `,"name":`; the names need no escaping.
-func (w *jsonWriter) key(k string) { w.b = append(w.b, k...) }
-
-// str appends s as json.Marshal writes a string.
-func (w *jsonWriter) str(s string) { w.b = jsonenc.AppendString(w.b, s) }
-
-// strOmitEmpty appends k and s unless s is empty (omitempty).
-func (w *jsonWriter) strOmitEmpty(k, s string) {
-	if s != "" {
-		w.key(k)
-		w.str(s)
+// appendStrOmitEmpty appends the literal key k (`,"name":`) and s unless s
+// is empty.
+func appendStrOmitEmpty(b []byte, k, s string) []byte {
+	if s == "" {
+		return b
 	}
+	return jsonenc.AppendString(append(b, k...), s)
 }
 
-// strs appends k and ss unless ss is empty (omitempty: nil and empty alike).
-func strs[S ~string](w *jsonWriter, k string, ss []S) {
+// appendStrs appends k and ss unless ss is empty (nil or not).
+func appendStrs[S ~string](b []byte, k string, ss []S) []byte {
 	if len(ss) == 0 {
-		return
+		return b
 	}
-	w.key(k)
-	w.b = append(w.b, '[')
+	b = append(b, k...)
+	b = append(b, '[')
 	for i, s := range ss {
 		if i > 0 {
-			w.b = append(w.b, ',')
+			b = append(b, ',')
 		}
-		w.str(string(s))
+		b = jsonenc.AppendString(b, string(s))
 	}
-	w.b = append(w.b, ']')
+	return append(b, ']')
 }
 
-func (w *jsonWriter) uint(n uint64) { w.b = strconv.AppendUint(w.b, n, 10) }
-
-func (w *jsonWriter) int(n int) { w.b = strconv.AppendInt(w.b, int64(n), 10) }
-
-// boolOmitEmpty appends k and true when v is (omitempty).
-func (w *jsonWriter) boolOmitEmpty(k string, v bool) {
-	if v {
-		w.key(k)
-		w.b = append(w.b, "true"...)
+// appendTrueOmitEmpty appends k and true when v is.
+func appendTrueOmitEmpty(b []byte, k string, v bool) []byte {
+	if !v {
+		return b
 	}
+	b = append(b, k...)
+	return append(b, "true"...)
 }
 
-// float appends f as json.Marshal writes a float64, or gives up on it.
-func (w *jsonWriter) float(f float64) {
-	var ok bool
-	if w.b, ok = jsonenc.AppendFloat(w.b, f); !ok {
-		w.ok = false
-	}
+// appendTime appends t, and keeps ok only if it could.
+func appendTime(b []byte, t time.Time, ok bool) ([]byte, bool) {
+	b, wrote := jsonenc.AppendTime(b, t)
+	return b, ok && wrote
 }
 
-// time appends t as json.Marshal writes a time.Time, or gives up on it.
-func (w *jsonWriter) time(t time.Time) {
-	var ok bool
-	if w.b, ok = jsonenc.AppendTime(w.b, t); !ok {
-		w.ok = false
+// appendTimeOmitZero appends k and t unless t.IsZero().
+func appendTimeOmitZero(b []byte, k string, t time.Time, ok bool) ([]byte, bool) {
+	if t.IsZero() {
+		return b, ok
 	}
+	return appendTime(append(b, k...), t, ok)
 }
 
-// timeOmitZero appends k and t unless t.IsZero() (omitzero).
-func (w *jsonWriter) timeOmitZero(k string, t time.Time) {
-	if !t.IsZero() {
-		w.key(k)
-		w.time(t)
-	}
+// appendFloat appends f, and keeps ok only if it could.
+func appendFloat(b []byte, f float64, ok bool) ([]byte, bool) {
+	b, wrote := jsonenc.AppendFloat(b, f)
+	return b, ok && wrote
 }
 
-func (w *jsonWriter) caseRecord(c *domain.Case) {
-	w.key(`{"ref":`)
-	w.str(c.Ref)
-	w.key(`,"team":`)
-	w.str(c.Team)
-	w.key(`,"type":`)
-	w.str(c.Type)
-	strs(w, `,"factors":`, c.Factors)
+func appendCase(b []byte, c *domain.Case) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"ref":`...)
+	b = jsonenc.AppendString(b, c.Ref)
+	b = append(b, `,"team":`...)
+	b = jsonenc.AppendString(b, c.Team)
+	b = append(b, `,"type":`...)
+	b = jsonenc.AppendString(b, c.Type)
+	b = appendStrs(b, `,"factors":`, c.Factors)
 	if c.Children != 0 {
-		w.key(`,"children":`)
-		w.int(c.Children)
+		b = append(b, `,"children":`...)
+		b = strconv.AppendInt(b, int64(c.Children), 10)
 	}
-	w.key(`,"status":`)
-	w.str(string(c.Status))
-	w.strOmitEmpty(`,"holder":`, string(c.Holder))
-	strs(w, `,"involved":`, c.Involved)
-	strs(w, `,"prev_holders":`, c.PrevHolders)
+	b = append(b, `,"status":`...)
+	b = jsonenc.AppendString(b, string(c.Status))
+	b = appendStrOmitEmpty(b, `,"holder":`, string(c.Holder))
+	b = appendStrs(b, `,"involved":`, c.Involved)
+	b = appendStrs(b, `,"prev_holders":`, c.PrevHolders)
 	if c.Proposal != 0 {
-		w.key(`,"proposal":`)
-		w.uint(c.Proposal)
+		b = append(b, `,"proposal":`...)
+		b = strconv.AppendUint(b, c.Proposal, 10)
 	}
-	w.overrideOmitEmpty(c.Override)
-	w.key(`,"created_at":`)
-	w.time(c.CreatedAt)
-	w.timeOmitZero(`,"queued_since":`, c.QueuedSince)
-	w.timeOmitZero(`,"allocated_at":`, c.AllocatedAt)
-	w.timeOmitZero(`,"closed_at":`, c.ClosedAt)
-	w.strOmitEmpty(`,"move_to":`, c.MoveTo)
-	w.strOmitEmpty(`,"moved_from":`, c.MovedFrom)
-	w.strOmitEmpty(`,"move_reason":`, c.MoveReason)
-	w.timeOmitZero(`,"moved_at":`, c.MovedAt)
-	w.b = append(w.b, '}')
+	b, ok = appendOverride(b, c.Override, ok)
+	b = append(b, `,"created_at":`...)
+	b, ok = appendTime(b, c.CreatedAt, ok)
+	b, ok = appendTimeOmitZero(b, `,"queued_since":`, c.QueuedSince, ok)
+	b, ok = appendTimeOmitZero(b, `,"allocated_at":`, c.AllocatedAt, ok)
+	b, ok = appendTimeOmitZero(b, `,"closed_at":`, c.ClosedAt, ok)
+	b = appendStrOmitEmpty(b, `,"move_to":`, c.MoveTo)
+	b = appendStrOmitEmpty(b, `,"moved_from":`, c.MovedFrom)
+	b = appendStrOmitEmpty(b, `,"move_reason":`, c.MoveReason)
+	b, ok = appendTimeOmitZero(b, `,"moved_at":`, c.MovedAt, ok)
+	return append(b, '}'), ok
 }
 
-// overrideOmitEmpty appends an override unless o is nil (omitempty).
-func (w *jsonWriter) overrideOmitEmpty(o *domain.Override) {
+// appendOverride appends the "override" field of a case or a proposal
+// unless o is nil.
+func appendOverride(b []byte, o *domain.Override, ok bool) ([]byte, bool) {
 	if o == nil {
-		return
+		return b, ok
 	}
-	w.key(`,"override":{"reason":`)
-	w.str(o.Reason)
-	w.key(`,"review_on":`)
-	w.str(string(o.ReviewOn))
-	w.key(`,"by":`)
-	w.str(string(o.By))
-	w.key(`,"at":`)
-	w.time(o.At)
-	w.key(`,"percent":`)
-	w.float(o.Percent)
-	w.boolOmitEmpty(`,"reviewed":`, o.Reviewed)
-	w.strOmitEmpty(`,"reviewed_by":`, string(o.ReviewedBy))
-	w.timeOmitZero(`,"reviewed_at":`, o.ReviewedAt)
-	w.b = append(w.b, '}')
+	b = append(b, `,"override":{"reason":`...)
+	b = jsonenc.AppendString(b, o.Reason)
+	b = append(b, `,"review_on":`...)
+	b = jsonenc.AppendString(b, string(o.ReviewOn))
+	b = append(b, `,"by":`...)
+	b = jsonenc.AppendString(b, string(o.By))
+	b = append(b, `,"at":`...)
+	b, ok = appendTime(b, o.At, ok)
+	b = append(b, `,"percent":`...)
+	b, ok = appendFloat(b, o.Percent, ok)
+	b = appendTrueOmitEmpty(b, `,"reviewed":`, o.Reviewed)
+	b = appendStrOmitEmpty(b, `,"reviewed_by":`, string(o.ReviewedBy))
+	b, ok = appendTimeOmitZero(b, `,"reviewed_at":`, o.ReviewedAt, ok)
+	return append(b, '}'), ok
 }
 
-func (w *jsonWriter) proposal(p *domain.Proposal) {
-	w.key(`{"id":`)
-	w.uint(p.ID)
-	w.key(`,"team":`)
-	w.str(p.Team)
-	w.key(`,"ref":`)
-	w.str(p.Ref)
-	w.key(`,"kind":`)
-	w.str(string(p.Kind))
-	w.key(`,"to":`)
-	w.str(string(p.To))
-	w.strOmitEmpty(`,"from":`, string(p.From))
-	w.key(`,"by":`)
-	w.str(string(p.By))
-	w.key(`,"at":`)
-	w.time(p.At)
-	w.strOmitEmpty(`,"reason":`, p.Reason)
-	w.overrideOmitEmpty(p.Override)
-	w.key(`,"before":`)
-	w.float(p.Before)
-	w.key(`,"after":`)
-	w.float(p.After)
-	w.key(`,"status":`)
-	w.str(string(p.Status))
-	w.timeOmitZero(`,"answered_at":`, p.AnsweredAt)
-	w.strOmitEmpty(`,"answered_by":`, string(p.AnsweredBy))
-	w.strOmitEmpty(`,"answer":`, p.Answer)
-	w.boolOmitEmpty(`,"reminded":`, p.Reminded)
-	w.b = append(w.b, '}')
+func appendProposal(b []byte, p *domain.Proposal) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"id":`...)
+	b = strconv.AppendUint(b, p.ID, 10)
+	b = append(b, `,"team":`...)
+	b = jsonenc.AppendString(b, p.Team)
+	b = append(b, `,"ref":`...)
+	b = jsonenc.AppendString(b, p.Ref)
+	b = append(b, `,"kind":`...)
+	b = jsonenc.AppendString(b, string(p.Kind))
+	b = append(b, `,"to":`...)
+	b = jsonenc.AppendString(b, string(p.To))
+	b = appendStrOmitEmpty(b, `,"from":`, string(p.From))
+	b = append(b, `,"by":`...)
+	b = jsonenc.AppendString(b, string(p.By))
+	b = append(b, `,"at":`...)
+	b, ok = appendTime(b, p.At, ok)
+	b = appendStrOmitEmpty(b, `,"reason":`, p.Reason)
+	b, ok = appendOverride(b, p.Override, ok)
+	b = append(b, `,"before":`...)
+	b, ok = appendFloat(b, p.Before, ok)
+	b = append(b, `,"after":`...)
+	b, ok = appendFloat(b, p.After, ok)
+	b = append(b, `,"status":`...)
+	b = jsonenc.AppendString(b, string(p.Status))
+	b, ok = appendTimeOmitZero(b, `,"answered_at":`, p.AnsweredAt, ok)
+	b = appendStrOmitEmpty(b, `,"answered_by":`, string(p.AnsweredBy))
+	b = appendStrOmitEmpty(b, `,"answer":`, p.Answer)
+	b = appendTrueOmitEmpty(b, `,"reminded":`, p.Reminded)
+	return append(b, '}'), ok
 }
 
-func (w *jsonWriter) hoursEntry(h *domain.HoursEntry) {
-	w.key(`{"id":`)
-	w.uint(h.ID)
-	w.key(`,"team":`)
-	w.str(h.Team)
-	w.key(`,"by":`)
-	w.str(string(h.By))
-	w.key(`,"hours":`)
-	w.float(h.Hours)
-	w.strOmitEmpty(`,"note":`, h.Note)
-	w.key(`,"at":`)
-	w.time(h.At)
-	w.b = append(w.b, '}')
+func appendHoursEntry(b []byte, h *domain.HoursEntry) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"id":`...)
+	b = strconv.AppendUint(b, h.ID, 10)
+	b = append(b, `,"team":`...)
+	b = jsonenc.AppendString(b, h.Team)
+	b = append(b, `,"by":`...)
+	b = jsonenc.AppendString(b, string(h.By))
+	b = append(b, `,"hours":`...)
+	b, ok = appendFloat(b, h.Hours, ok)
+	b = appendStrOmitEmpty(b, `,"note":`, h.Note)
+	b = append(b, `,"at":`...)
+	b, ok = appendTime(b, h.At, ok)
+	return append(b, '}'), ok
 }
 
-func (w *jsonWriter) auditEntry(e *domain.AuditEntry) {
-	w.key(`{"seq":`)
-	w.uint(e.Seq)
-	w.key(`,"at":`)
-	w.time(e.At)
-	w.key(`,"actor":`)
-	w.str(string(e.Actor))
-	w.strOmitEmpty(`,"team":`, e.Team)
-	w.key(`,"action":`)
-	w.str(e.Action)
-	w.strOmitEmpty(`,"subject":`, e.Subject)
-	w.strOmitEmpty(`,"before":`, e.Before)
-	w.strOmitEmpty(`,"after":`, e.After)
-	w.strOmitEmpty(`,"detail":`, e.Detail)
-	w.b = append(w.b, '}')
+func appendAuditEntry(b []byte, e *domain.AuditEntry) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"at":`...)
+	b, ok = appendTime(b, e.At, ok)
+	b = append(b, `,"actor":`...)
+	b = jsonenc.AppendString(b, string(e.Actor))
+	b = appendStrOmitEmpty(b, `,"team":`, e.Team)
+	b = append(b, `,"action":`...)
+	b = jsonenc.AppendString(b, e.Action)
+	b = appendStrOmitEmpty(b, `,"subject":`, e.Subject)
+	b = appendStrOmitEmpty(b, `,"before":`, e.Before)
+	b = appendStrOmitEmpty(b, `,"after":`, e.After)
+	b = appendStrOmitEmpty(b, `,"detail":`, e.Detail)
+	return append(b, '}'), ok
 }
