@@ -31,20 +31,18 @@ type fuzzRecord struct {
 }
 
 // fill sets v, a pointer to a struct, from r.
-func (r *fuzzRecord) fill(t testing.TB, v any) {
-	t.Helper()
+func (r *fuzzRecord) fill(v any) {
 	k := 0
-	r.value(t, reflect.ValueOf(v).Elem(), &k)
+	r.value(reflect.ValueOf(v).Elem(), &k)
 }
 
-func (r *fuzzRecord) value(t testing.TB, v reflect.Value, k *int) {
-	t.Helper()
+func (r *fuzzRecord) value(v reflect.Value, k *int) {
 	i := *k
 	*k++
 	if v.Type() != reflect.TypeFor[time.Time]() && v.Kind() == reflect.Struct {
 		*k--
 		for j := range v.NumField() {
-			r.value(t, v.Field(j), k)
+			r.value(v.Field(j), k)
 		}
 		return
 	}
@@ -76,13 +74,13 @@ func (r *fuzzRecord) value(t testing.TB, v reflect.Value, k *int) {
 		v.Set(reflect.MakeSlice(v.Type(), n, n))
 		for j := range n {
 			sub := i + 1 + j
-			r.value(t, v.Index(j), &sub)
+			r.value(v.Index(j), &sub)
 		}
 	case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Struct:
 		v.Set(reflect.New(v.Type().Elem()))
-		r.value(t, v.Elem(), k)
+		r.value(v.Elem(), k)
 	default:
-		t.Fatalf("the fuzz test cannot fill a %s: teach fuzzRecord.value", v.Type())
+		panic(fmt.Sprintf("fuzzRecord cannot fill a %s: teach fuzzRecord.value", v.Type()))
 	}
 }
 
@@ -148,22 +146,27 @@ func addSeeds(f *testing.F) {
 	}
 }
 
-// fuzzEncode checks the records drawn from each input against json.Marshal.
-func fuzzEncode[T any](f *testing.F, write func([]byte, *T) ([]byte, bool)) {
+// fuzzEncode checks the records drawn from each input against json.Marshal
+// and, where the store has a decoder of its own for them, the decoding of
+// what it writes against json.Unmarshal.
+func fuzzEncode[T any](f *testing.F, write func([]byte, *T) ([]byte, bool), decode func([]byte) (*T, error)) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, a, b, c string, n int64, x, y float64, sec, sec2, nsec int64, zone int32, mask uint64) {
 		r := fuzzRecord{strs: [3]string{a, b, c}, n: n, floats: [2]float64{x, y}, secs: [2]int64{sec, sec2},
 			nsec: nsec, zone: zone, zeroMask: mask}
 		v := new(T)
-		r.fill(t, v)
+		r.fill(v)
 		sameAsMarshal(t, v, write)
+		if b, err := json.Marshal(v); err == nil && decode != nil {
+			sameAsJSON(t, b, decode)
+		}
 	})
 }
 
-func FuzzEncodeCase(f *testing.F)       { fuzzEncode(f, appendCase) }
-func FuzzEncodeProposal(f *testing.F)   { fuzzEncode(f, appendProposal) }
-func FuzzEncodeAuditEntry(f *testing.F) { fuzzEncode(f, appendAuditEntry) }
-func FuzzEncodeHoursEntry(f *testing.F) { fuzzEncode(f, appendHoursEntry) }
+func FuzzEncodeCase(f *testing.F)       { fuzzEncode(f, appendCase, decodeCaseOf) }
+func FuzzEncodeProposal(f *testing.F)   { fuzzEncode(f, appendProposal, decodeProposalOf) }
+func FuzzEncodeAuditEntry(f *testing.F) { fuzzEncode(f, appendAuditEntry, nil) }
+func FuzzEncodeHoursEntry(f *testing.F) { fuzzEncode(f, appendHoursEntry, nil) }
 
 // The random cases the decoder's tests use encode as json.Marshal does too.
 func TestEncodeRandomCasesAsJSON(t *testing.T) {
@@ -253,7 +256,8 @@ func TestEncodedFieldsAreKnown(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s has the fields\n\t%s\nbut its direct writer (caseencode.go) writes\n\t%s\n"+
-				"change the writer to write it as json.Marshal does, then this list",
+				"change the writer to write it as json.Marshal does, and its reader if it has one "+
+				"(casedecode.go, proposaldecode.go), then this list",
 				ty, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 		}
 	}

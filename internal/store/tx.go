@@ -313,13 +313,15 @@ func (t *Tx) OpenCases(team string) ([]*domain.Case, error) {
 // ---- proposals ----
 
 func (t *Tx) Proposal(id uint64) (*domain.Proposal, error) {
-	var p domain.Proposal
-	if ok, err := t.get(bucketProposals, itob(id), &p); err != nil {
-		return nil, err
-	} else if !ok {
+	v := t.tx.Bucket(bucketProposals).Get(itob(id))
+	if v == nil {
 		return nil, notFound("That proposal no longer exists.")
 	}
-	return &p, nil
+	p, err := decodeProposal(v)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func (t *Tx) PutProposal(p *domain.Proposal) error {
