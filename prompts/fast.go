@@ -472,11 +472,12 @@ type field struct {
 }
 
 type fieldInfo struct {
-	typ    reflect.Type // the receiver's, after indirection
-	addr   bool         // whether it was addressable (its methods are then *T's)
-	method int          // index in the method set, or -1
-	index  []int        // the struct field, if no method
-	mapKey bool         // a map with string keys
+	typ      reflect.Type  // the receiver's, after indirection
+	addr     bool          // whether it was addressable (its methods are then *T's)
+	method   reflect.Value // the method's function (receiver first), if it has one
+	callable bool          // whether text/template can call it with no arguments
+	index    []int         // the struct field, if no method
+	mapKey   bool          // a map with string keys
 }
 
 func fieldSteps(idents []string) []*field {
@@ -532,18 +533,15 @@ func (f *field) eval(recv reflect.Value) (reflect.Value, bool) {
 		f.cache.Store(info)
 	}
 	switch {
-	case info.method >= 0:
-		ptr := r
-		if addr {
-			ptr = r.Addr()
-		}
-		m := ptr.Method(info.method)
-		mt := m.Type()
-		if mt.NumIn() != 0 || mt.NumOut() == 0 || mt.NumOut() > 2 ||
-			mt.NumOut() == 2 && mt.Out(1) != errorType || mt.Out(0) == reflectValType {
+	case info.method.IsValid():
+		if !info.callable {
 			return r, false
 		}
-		out := m.Call(nil)
+		recvArg := r
+		if addr {
+			recvArg = r.Addr()
+		}
+		out := info.method.Call([]reflect.Value{recvArg})
 		if len(out) == 2 && !out[1].IsNil() {
 			return r, false
 		}
@@ -559,13 +557,16 @@ func (f *field) eval(recv reflect.Value) (reflect.Value, bool) {
 }
 
 func (f *field) lookup(t reflect.Type, addr bool) *fieldInfo {
-	info := &fieldInfo{typ: t, addr: addr, method: -1}
+	info := &fieldInfo{typ: t, addr: addr}
 	mt := t
 	if addr {
 		mt = reflect.PointerTo(t)
 	}
 	if m, ok := mt.MethodByName(f.name); ok {
-		info.method = m.Index
+		info.method = m.Func
+		ft := m.Func.Type()
+		info.callable = ft.NumIn() == 1 && !ft.IsVariadic() && (ft.NumOut() == 1 || ft.NumOut() == 2 && ft.Out(1) == errorType) &&
+			ft.Out(0) != reflectValType
 		return info
 	}
 	switch t.Kind() {
@@ -642,7 +643,8 @@ func (st *state) print(v reflect.Value) bool {
 		return true
 	}
 	t := v.Type()
-	if t.NumMethod() == 0 && (!v.CanAddr() || reflect.PointerTo(t).NumMethod() == 0) {
+	plain := plainType(t)
+	if plain == plainBoth || plain == plainValue && !v.CanAddr() {
 		// No String, Error or Format: fmt writes the value by its kind.
 		switch t.Kind() {
 		case reflect.String:
@@ -659,10 +661,9 @@ func (st *state) print(v reflect.Value) bool {
 				st.buf.Write(strconv.AppendFloat(st.buf.AvailableBuffer(), x, 'g', -1, 64))
 				return true
 			}
-		case reflect.Chan, reflect.Func:
-			return false
 		}
-	} else if !t.Implements(errorType) && !t.Implements(stringerType) {
+	}
+	if !t.Implements(errorType) && !t.Implements(stringerType) {
 		if v.CanAddr() && (reflect.PointerTo(t).Implements(errorType) || reflect.PointerTo(t).Implements(stringerType)) {
 			v = v.Addr()
 		} else if k := v.Kind(); k == reflect.Chan || k == reflect.Func {
@@ -725,4 +726,35 @@ func (s *Set) shadow(name string, data any, text string) {
 		onMismatch(shadowMismatch(fmt.Sprintf("prompts: the fast renderer wrote %q for %s where text/template wrote %q (error %v); data %#v",
 			text, name, buf.String(), err, data)))
 	}
+}
+
+// How fmt prints a type: plainValue if T has none of String, Error and
+// Format (fmt then writes a value by its kind), plainBoth if *T has none
+// either (text/template prints an addressable value through *T's).
+const (
+	notPlain = iota + 1
+	plainValue
+	plainBoth
+)
+
+var plainTypes sync.Map // reflect.Type → int
+
+var formatterType = reflect.TypeFor[fmt.Formatter]()
+
+func plainType(t reflect.Type) int {
+	if p, ok := plainTypes.Load(t); ok {
+		return p.(int)
+	}
+	has := func(t reflect.Type) bool {
+		return t.Implements(errorType) || t.Implements(stringerType) || t.Implements(formatterType)
+	}
+	p := plainBoth
+	switch {
+	case has(t):
+		p = notPlain
+	case t.Kind() != reflect.Interface && has(reflect.PointerTo(t)):
+		p = plainValue
+	}
+	plainTypes.Store(t, p)
+	return p
 }

@@ -229,7 +229,7 @@ func (tc *tmplCompiler) printCall(args []parse.Node) strExpr {
 			if !ok {
 				return "", false
 			}
-			if v.IsValid() && v.Type() == stringType {
+			if v.IsValid() && v.Kind() == reflect.String && plainType(v.Type()) != notPlain {
 				return v.String(), true
 			}
 			return fmt.Sprint(asAny(v)), true
@@ -344,6 +344,19 @@ func (tc *tmplCompiler) call(name string, args []parse.Node) expr {
 	case "eq", "ne", "lt", "le", "gt", "ge":
 		two()
 		cmp := comparisons[name]
+		if x, y := tc.stringOperand(args[0]), tc.stringOperand(args[1]); x != nil && y != nil {
+			// Two strings, as eq (print .Role) "student": compared as
+			// strings without boxing them.
+			return boolean(func(st *state, dot reflect.Value) (bool, bool) {
+				a, ok1 := x(st, dot)
+				b, ok2 := y(st, dot)
+				if !ok1 || !ok2 {
+					return false, false
+				}
+				c := strings.Compare(a, b)
+				return cmp(reflect.ValueOf(c), reflect.ValueOf(0))
+			})
+		}
 		return boolean(func(st *state, dot reflect.Value) (bool, bool) {
 			a, ok1 := as[0](st, dot)
 			b, ok2 := as[1](st, dot)
@@ -354,6 +367,21 @@ func (tc *tmplCompiler) call(name string, args []parse.Node) expr {
 		})
 	}
 	unsupported()
+	return nil
+}
+
+// stringOperand compiles an argument that is a string constant or a call
+// of a function that returns a string, or returns nil.
+func (tc *tmplCompiler) stringOperand(n parse.Node) strExpr {
+	switch n := n.(type) {
+	case *parse.StringNode:
+		text := n.Text
+		return func(*state, reflect.Value) (string, bool) { return text, true }
+	case *parse.PipeNode:
+		if len(n.Decl) == 0 && len(n.Cmds) == 1 {
+			return tc.stringCommand(n.Cmds[0])
+		}
+	}
 	return nil
 }
 
