@@ -3,6 +3,7 @@ package prompts
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -704,8 +705,35 @@ func renderFast(p *program, buf *bytes.Buffer, data any) (text string, ok bool) 
 
 // shadow is on in tests, of this package and of every other: each fast
 // rendering is checked against text/template's, so every test that makes
-// the bot say something checks the fast renderer on real data.
+// the bot say something checks the fast renderer on real data. It is off
+// when benchmarks run (go test -bench), so that they time what a server
+// does.
 var shadow = testing.Testing()
+
+// benchmarks is 0 until the test flags are parsed, then 1 if no
+// benchmark runs, 2 if one does.
+var benchmarks atomic.Int32
+
+func shadowing() bool {
+	if !shadow {
+		return false
+	}
+	switch benchmarks.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	if !flag.Parsed() {
+		return true
+	}
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		benchmarks.Store(2)
+		return false
+	}
+	benchmarks.Store(1)
+	return true
+}
 
 // shadowMismatch is a fast rendering that differs from text/template's.
 type shadowMismatch string

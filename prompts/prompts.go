@@ -292,7 +292,7 @@ func (s *Set) render(name string, data any) (string, error) {
 	buf.Reset()
 	if p := s.fast[name]; p != nil {
 		if text, ok := renderFast(p, buf, data); ok {
-			if shadow {
+			if shadowing() {
 				s.shadow(name, data, text)
 			}
 			return text, nil
