@@ -7,8 +7,8 @@ import "bytes"
 // A speculative run is checked in the shared commit by reading again
 // everything it read. Most of what it read has not been written since its
 // snapshot: the channel, the team, the members, one person's hours. The
-// marks say, for each bucket, which keys the writing transactions since
-// the store opened wrote and in which transaction, so that a read no
+// marks say, for each bucket, which keys the latest writing transactions
+// wrote and in which transaction, so that a read no
 // transaction wrote over since the snapshot is known unchanged without
 // reading it again; only the others are read again. The commit does less
 // in the one goroutine every write waits on.
@@ -23,17 +23,21 @@ type commitMarks struct {
 	// shape is the last transaction that made or deleted a bucket: a run
 	// older than it is checked read by read, as if there were no marks.
 	shape uint64
+	// floor: what was written at or before it is forgotten, and a run
+	// older than it is checked read by read.
+	floor uint64
+	last  uint64 // the last transaction marked
+	n     int    // the keys marked since the floor
 	paths map[string]*pathMarks
 }
 
 // pathMarks are one bucket's marks. Transaction IDs only rise, so log is
 // in the order of txid.
 type pathMarks struct {
-	last  uint64            // the last transaction that changed anything in it
-	seq   uint64            // the last transaction that set its sequence
-	floor uint64            // keys written at or before this are forgotten
-	keys  map[string]uint64 // key → the last transaction that wrote it
-	log   []keyMark         // the same writes, oldest first, for walks
+	last uint64            // the last transaction that changed anything in it
+	seq  uint64            // the last transaction that set its sequence
+	keys map[string]uint64 // key → the last transaction that wrote it
+	log  []keyMark         // the same writes, oldest first, for walks
 }
 
 type keyMark struct {
@@ -41,11 +45,17 @@ type keyMark struct {
 	txid uint64
 }
 
-// marksKept bounds the keys remembered for a bucket; past it, they are
-// forgotten under a floor, and runs older than the floor are read again.
-const marksKept = 4096
+// marksKept bounds the keys remembered: past it, all are forgotten under a
+// new floor, so that a server that runs for months holds a few megabytes of
+// marks at most. A run's snapshot is a commit or two old, so the few runs
+// older than a new floor are read again, as they were before marks.
+const marksKept = 1 << 16
 
-func (m *commitMarks) path(path string) *pathMarks {
+func (m *commitMarks) path(path string, txid uint64) *pathMarks {
+	if m.n >= marksKept {
+		m.floor, m.n = m.last, 0
+		clear(m.paths)
+	}
 	if m.paths == nil {
 		m.paths = map[string]*pathMarks{}
 	}
@@ -54,26 +64,22 @@ func (m *commitMarks) path(path string) *pathMarks {
 		pm = &pathMarks{keys: map[string]uint64{}}
 		m.paths[path] = pm
 	}
+	pm.last, m.last = txid, txid
 	return pm
 }
 
 // key marks a Put or Delete of key in the bucket at path.
 func (m *commitMarks) key(path string, key []byte, txid uint64) {
-	pm := m.path(path)
-	if len(pm.log) >= marksKept {
-		pm.floor = pm.last
-		clear(pm.keys)
-		pm.log = pm.log[:0]
-	}
+	pm := m.path(path, txid)
 	pm.keys[string(key)] = txid
 	pm.log = append(pm.log, keyMark{clone(key), txid})
-	pm.last = txid
+	m.n++
 }
 
 // sequence marks a change of the bucket's sequence.
 func (m *commitMarks) sequence(path string, txid uint64) {
-	pm := m.path(path)
-	pm.seq, pm.last = txid, txid
+	m.path(path, txid).seq = txid
+	m.n++
 }
 
 // reshaped marks a bucket made or deleted.
@@ -124,7 +130,7 @@ func (s *spec) spans() []cursorSpan {
 // unchanged reports whether the marks show that no transaction after
 // snap wrote what read r saw; false means it must be read again.
 func (m *commitMarks) unchanged(r *specRead, snap uint64, spans []cursorSpan) bool {
-	if snap < m.shape {
+	if snap < m.shape || snap < m.floor {
 		return false
 	}
 	pm := m.paths[r.path]
@@ -136,9 +142,6 @@ func (m *commitMarks) unchanged(r *specRead, snap uint64, spans []cursorSpan) bo
 		return true // only a made or deleted bucket changes it
 	case readSeq:
 		return pm.seq <= snap
-	}
-	if snap < pm.floor {
-		return false
 	}
 	if r.kind == readGet {
 		return pm.keys[string(r.key)] <= snap
