@@ -206,9 +206,11 @@ func (s *spec) free() {
 	if cap(s.reads) > 4096 || cap(s.writes) > 1024 {
 		return
 	}
-	clear(s.reads[:cap(s.reads)])
-	clear(s.writes[:cap(s.writes)])
-	clear(s.taken[:cap(s.taken)])
+	// Past their lengths, the slices hold nothing: that was cleared when
+	// they were last emptied, or never written.
+	clear(s.reads)
+	clear(s.writes)
+	clear(s.taken)
 	s.reads, s.writes, s.taken = s.reads[:0], s.writes[:0], s.taken[:0]
 	clear(s.dirty)
 	clear(s.top)
