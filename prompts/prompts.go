@@ -37,6 +37,8 @@ type Set struct {
 	// kept are the texts of {{kept "name" data}}, by name and data.
 	keptMu sync.RWMutex
 	kept   map[keptKey]string
+	// fast are the templates the fast renderer compiled (fast.go).
+	fast map[string]*program
 }
 
 // keptKey is a prompt and the data it was written from.
@@ -175,13 +177,18 @@ func Load(dir string) (*Set, error) {
 	}
 	sort.Strings(keys)
 	set := &Set{static: map[string]string{}}
-	root := template.New("prompts").Funcs(Funcs).Funcs(template.FuncMap{"kept": set.keep}).Option("missingkey=error")
+	funcs := template.FuncMap{"kept": set.keep}
+	for name, f := range Funcs {
+		funcs[name] = f
+	}
+	root := template.New("prompts").Funcs(funcs).Option("missingkey=error")
 	for _, k := range keys {
 		if _, err := root.New(k).Parse(string(files[k])); err != nil {
 			return nil, fmt.Errorf("prompts: %w", err)
 		}
 	}
 	set.t = root
+	set.fast = compileAll(root, funcs)
 	for _, t := range root.Templates() {
 		if text, ok := plainText(t); ok {
 			set.static[t.Name()] = strings.TrimSpace(text)
@@ -276,11 +283,22 @@ func (s *Set) keep(name string, data any) (string, error) {
 	return text, nil
 }
 
-// render writes a prompt as {{template}} would, untrimmed.
+// render writes a prompt as {{template}} would, untrimmed: by the fast
+// renderer if it compiled the prompt and does not give up on the data,
+// else by text/template.
 func (s *Set) render(name string, data any) (string, error) {
 	buf := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(buf)
 	buf.Reset()
+	if p := s.fast[name]; p != nil {
+		if text, ok := renderFast(p, buf, data); ok {
+			if shadowing() {
+				s.shadow(name, data, text)
+			}
+			return text, nil
+		}
+		buf.Reset()
+	}
 	if err := s.t.ExecuteTemplate(buf, name, data); err != nil {
 		return "", err
 	}

@@ -66,6 +66,9 @@ func indexHeld(tx KV) error {
 // indexes up to date. was is its old value in the open-case index: nil
 // when it was not open in this team, else its holder then.
 func indexCase(open, held Bucket, c *domain.Case, was []byte) error {
+	if was != nil && c.Open() && string(was) == string(c.Holder) {
+		return nil // both indexes already say so
+	}
 	ref := []byte(c.Ref)
 	if len(was) > 0 && (!c.Open() || string(was) != string(c.Holder)) {
 		if err := held.Delete(heldKey(domain.PersonID(was), c.Ref)); err != nil {

@@ -79,9 +79,13 @@ type boltKV struct {
 func (k boltKV) Bucket(name []byte) Bucket { return wrapBolt(k.tx.Bucket(name), k.alloc, "", name) }
 
 func (k boltKV) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	made := k.tx.Bucket(name) == nil
 	b, err := k.tx.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err
+	}
+	if made && k.alloc != nil {
+		k.alloc.marks.reshaped(uint64(k.tx.ID()))
 	}
 	return wrapBolt(b, k.alloc, "", name), nil
 }
@@ -110,15 +114,44 @@ type boltBucket struct {
 	alloc *seqAlloc
 }
 
-func (b boltBucket) Get(key []byte) []byte       { return b.b.Get(key) }
-func (b boltBucket) Put(key, value []byte) error { return b.b.Put(key, value) }
-func (b boltBucket) Delete(key []byte) error     { return b.b.Delete(key) }
+func (b boltBucket) Get(key []byte) []byte { return b.b.Get(key) }
+
+// The writes of a writing transaction leave their marks (marks.go), by
+// which a speculative run's reads are checked.
+
+func (b boltBucket) Put(key, value []byte) error {
+	if b.alloc != nil {
+		b.alloc.marks.key(b.path, key, b.txid())
+	}
+	return b.b.Put(key, value)
+}
+
+func (b boltBucket) Delete(key []byte) error {
+	if b.alloc != nil {
+		b.alloc.marks.key(b.path, key, b.txid())
+	}
+	return b.b.Delete(key)
+}
+
+func (b boltBucket) txid() uint64 { return uint64(b.b.Tx().ID()) }
+
+// reshaped marks a bucket made or deleted in b.
+func (b boltBucket) reshaped() {
+	if b.alloc != nil {
+		b.alloc.marks.reshaped(b.txid())
+	}
+}
 func (b boltBucket) Bucket(name []byte) Bucket {
 	return wrapBolt(b.b.Bucket(name), b.alloc, b.path, name)
 }
-func (b boltBucket) Cursor() Cursor             { return b.b.Cursor() }
-func (b boltBucket) Sequence() uint64           { return b.b.Sequence() }
-func (b boltBucket) SetSequence(v uint64) error { return b.b.SetSequence(v) }
+func (b boltBucket) Cursor() Cursor   { return b.b.Cursor() }
+func (b boltBucket) Sequence() uint64 { return b.b.Sequence() }
+func (b boltBucket) SetSequence(v uint64) error {
+	if b.alloc != nil {
+		b.alloc.marks.sequence(b.path, b.txid())
+	}
+	return b.b.SetSequence(v)
+}
 
 // NextSequence takes the next number from the store's allocator when the
 // transaction has one, so that it never repeats a number a speculative run
@@ -128,12 +161,16 @@ func (b boltBucket) NextSequence() (uint64, error) {
 		return b.b.NextSequence()
 	}
 	id := b.alloc.take(b.path, b.b.Sequence())
-	return id, b.b.SetSequence(id)
+	return id, b.SetSequence(id)
 }
 
-func (b boltBucket) DeleteBucket(name []byte) error { return b.b.DeleteBucket(name) }
+func (b boltBucket) DeleteBucket(name []byte) error {
+	b.reshaped()
+	return b.b.DeleteBucket(name)
+}
 
 func (b boltBucket) CreateBucket(name []byte) (Bucket, error) {
+	b.reshaped()
 	nb, err := b.b.CreateBucket(name)
 	if err != nil {
 		return nil, err
@@ -142,6 +179,9 @@ func (b boltBucket) CreateBucket(name []byte) (Bucket, error) {
 }
 
 func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	if b.b.Bucket(name) == nil {
+		b.reshaped()
+	}
 	nb, err := b.b.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err

@@ -41,6 +41,9 @@ import (
 type seqAlloc struct {
 	mu   sync.Mutex
 	next map[string]uint64 // path → the last number handed out
+	// marks are what each writing transaction wrote (marks.go); they
+	// travel with the allocator, which every writing transaction carries.
+	marks commitMarks
 }
 
 func (a *seqAlloc) take(path string, stored uint64) uint64 {
@@ -138,6 +141,7 @@ func (db *DB) Speculate(fn func(domain.Tx) error, refused func(error) bool) erro
 		var ok bool
 		var err error
 		if verr := db.bolt.View(func(btx *bolt.Tx) error {
+			s.snap = uint64(btx.ID())
 			ok, err = s.run(fn, &Tx{tx: specKV{btx, s}, now: db.clock.Now()})
 			return nil
 		}); verr != nil {
@@ -202,20 +206,23 @@ func (s *spec) free() {
 	if cap(s.reads) > 4096 || cap(s.writes) > 1024 {
 		return
 	}
-	clear(s.reads[:cap(s.reads)])
-	clear(s.writes[:cap(s.writes)])
-	clear(s.taken[:cap(s.taken)])
+	// Past their lengths, the slices hold nothing: that was cleared when
+	// they were last emptied, or never written.
+	clear(s.reads)
+	clear(s.writes)
+	clear(s.taken)
 	s.reads, s.writes, s.taken = s.reads[:0], s.writes[:0], s.taken[:0]
 	clear(s.dirty)
 	clear(s.top)
 	s.cursors = 0
-	s.alloc = nil
+	s.alloc, s.snap = nil, 0
 	specs.Put(s)
 }
 
 // spec is one speculative run: what it read and what it would write.
 type spec struct {
 	alloc   *seqAlloc
+	snap    uint64 // the snapshot's transaction
 	reads   []specRead
 	writes  []specWrite
 	dirty   map[string]*specDirty // by bucket path: the run's own writes
@@ -348,8 +355,12 @@ func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
 		return b
 	}
 	var cursors map[int]*bolt.Cursor
+	spans := s.spans()
 	for i := range s.reads {
 		r := &s.reads[i]
+		if s.alloc.marks.unchanged(r, s.snap, spans) {
+			continue
+		}
 		b := bucket(r.path)
 		switch r.kind {
 		case readBucket:
@@ -406,11 +417,13 @@ func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
 
 // apply writes the run's writes into tx, in the order they were made.
 func (s *spec) apply(tx *bolt.Tx) error {
+	marks, txid := &s.alloc.marks, uint64(tx.ID())
 	for _, w := range s.writes {
 		if w.kind == writeCreate {
 			if err := createPath(tx, w.path); err != nil {
 				return err
 			}
+			marks.reshaped(txid)
 			continue
 		}
 		b := walkPath(tx, w.path)
@@ -421,14 +434,18 @@ func (s *spec) apply(tx *bolt.Tx) error {
 		switch w.kind {
 		case writePut:
 			err = b.Put(w.key, w.val)
+			marks.key(w.path, w.key, txid)
 		case writeDelete:
 			err = b.Delete(w.key)
+			marks.key(w.path, w.key, txid)
 		case writeSetSeq:
 			err = b.SetSequence(w.seq)
+			marks.sequence(w.path, txid)
 		case writeTakeSeq:
 			// Above every number committed before, and above this one:
 			// a team's revision goes up with every commit that changes it.
 			err = b.SetSequence(max(b.Sequence()+1, w.seq))
+			marks.sequence(w.path, txid)
 		}
 		if err != nil {
 			return err

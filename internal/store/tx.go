@@ -254,12 +254,18 @@ func (t *Tx) PutCase(c *domain.Case) error {
 	if err != nil {
 		return err
 	}
+	// An entry written again with the bytes it has already dirties a page
+	// of the file all the same, and every page costs the commit its own
+	// write to disk: the reference and the indexes are written only when
+	// they change.
 	refs := t.tx.Bucket(bucketCaseRefs)
-	if owner := refs.Get([]byte(c.Ref)); owner != nil && string(owner) != c.Team {
+	switch owner := refs.Get([]byte(c.Ref)); {
+	case owner == nil:
+		if err := refs.Put([]byte(c.Ref), []byte(c.Team)); err != nil {
+			return err
+		}
+	case string(owner) != c.Team:
 		return domain.Errorf(domain.ECONFLICT, "The case reference %s is already used by another team.", c.Ref)
-	}
-	if err := refs.Put([]byte(c.Ref), []byte(c.Team)); err != nil {
-		return err
 	}
 	open, err := t.mustTeamBucket(c.Team, subOpen)
 	if err != nil {

@@ -1,0 +1,457 @@
+package prompts
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"text/template/parse"
+	"time"
+)
+
+// Calls of the set's functions and of the builtins the prompts use. A
+// function is called directly, chosen by its signature, never by its name,
+// so a set whose functions differ still runs what it was given; a
+// signature not known here leaves the template to text/template.
+
+// argument compiles an argument of a function's parameter of type typ: a
+// value of exactly that type (or anything, for interface{}) as
+// text/template's validateType gives it, or "give up".
+func (tc *tmplCompiler) argument(n parse.Node, typ reflect.Type) expr {
+	switch n := n.(type) {
+	case *parse.DotNode, *parse.FieldNode, *parse.VariableNode, *parse.PipeNode, *parse.IdentifierNode:
+		e := tc.operand(n)
+		if typ == anyType {
+			return e
+		}
+		return func(st *state, dot reflect.Value) (reflect.Value, bool) {
+			v, ok := e(st, dot)
+			if !ok {
+				return v, false
+			}
+			return convertArg(v, typ)
+		}
+	case *parse.StringNode:
+		if typ == stringType || typ == anyType {
+			v := reflect.ValueOf(n.Text)
+			return func(*state, reflect.Value) (reflect.Value, bool) { return v, true }
+		}
+	case *parse.NumberNode:
+		var v reflect.Value
+		switch {
+		case typ == anyType:
+			v = constant(n)
+		case typ == float64Type && n.IsFloat:
+			v = reflect.ValueOf(n.Float64)
+		case typ == intType && n.IsInt:
+			v = reflect.ValueOf(int(n.Int64))
+		default:
+			unsupported()
+		}
+		return func(*state, reflect.Value) (reflect.Value, bool) { return v, true }
+	case *parse.BoolNode:
+		if typ == anyType || typ == boolType {
+			v := reflect.ValueOf(n.True)
+			return func(*state, reflect.Value) (reflect.Value, bool) { return v, true }
+		}
+	}
+	unsupported()
+	return nil
+}
+
+// convertArg is validateType for a parameter type that is not interface{}:
+// the value as that type, by assignment, through an interface or one
+// pointer, or "give up".
+func convertArg(v reflect.Value, typ reflect.Type) (reflect.Value, bool) {
+	if !v.IsValid() {
+		return v, false
+	}
+	if v.Type() == typ {
+		return v, true
+	}
+	if v.Type().AssignableTo(typ) {
+		return v.Convert(typ), true
+	}
+	if v.Kind() == reflect.Interface && !v.IsNil() {
+		v = v.Elem()
+		if v.Type().AssignableTo(typ) {
+			return v.Convert(typ), true
+		}
+	}
+	if v.Kind() == reflect.Pointer && !v.IsNil() && v.Type().Elem().AssignableTo(typ) {
+		return v.Elem().Convert(typ), true
+	}
+	return v, false
+}
+
+func asAny(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
+	}
+	return v.Interface()
+}
+
+// stringCall compiles a call of a function that returns a string (and
+// perhaps an error), or returns nil if it does not.
+func (tc *tmplCompiler) stringCall(name string, args []parse.Node) strExpr {
+	fn, ok := tc.c.funcs[name]
+	if !ok {
+		if name == "print" {
+			return tc.printCall(args)
+		}
+		return nil
+	}
+	want := func(n int) {
+		if len(args) != n {
+			unsupported()
+		}
+	}
+	switch f := fn.(type) {
+	case func(float64) string:
+		want(1)
+		a := tc.argument(args[0], float64Type)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			return f(v.Float()), true
+		}
+	case func(any) string:
+		want(1)
+		a := tc.argument(args[0], anyType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			return f(asAny(v)), true
+		}
+	case func(string) string:
+		want(1)
+		a := tc.argument(args[0], stringType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			return f(v.String()), true
+		}
+	case func(time.Time) string:
+		want(1)
+		a := tc.argument(args[0], timeType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			t, _ := reflect.TypeAssert[time.Time](v)
+			return f(t), true
+		}
+	case func(time.Time, time.Time) string:
+		want(2)
+		a, b := tc.argument(args[0], timeType), tc.argument(args[1], timeType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			w, ok := b(st, dot)
+			if !ok {
+				return "", false
+			}
+			t, _ := reflect.TypeAssert[time.Time](v)
+			u, _ := reflect.TypeAssert[time.Time](w)
+			return f(t, u), true
+		}
+	case func(int, string, string) string:
+		want(3)
+		a, b, c := tc.argument(args[0], intType), tc.argument(args[1], stringType), tc.argument(args[2], stringType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			x, ok1 := a(st, dot)
+			y, ok2 := b(st, dot)
+			z, ok3 := c(st, dot)
+			if !ok1 || !ok2 || !ok3 {
+				return "", false
+			}
+			return f(int(x.Int()), y.String(), z.String()), true
+		}
+	case func(float64, string, string) string:
+		want(3)
+		a, b, c := tc.argument(args[0], float64Type), tc.argument(args[1], stringType), tc.argument(args[2], stringType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			x, ok1 := a(st, dot)
+			y, ok2 := b(st, dot)
+			z, ok3 := c(st, dot)
+			if !ok1 || !ok2 || !ok3 {
+				return "", false
+			}
+			return f(x.Float(), y.String(), z.String()), true
+		}
+	case func([]string, string) string:
+		want(2)
+		a, b := tc.argument(args[0], stringsType), tc.argument(args[1], stringType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			x, ok1 := a(st, dot)
+			y, ok2 := b(st, dot)
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			list, _ := reflect.TypeAssert[[]string](x)
+			return f(list, y.String()), true
+		}
+	case func(string, any) (string, error):
+		want(2)
+		a, b := tc.argument(args[0], stringType), tc.argument(args[1], anyType)
+		return func(st *state, dot reflect.Value) (string, bool) {
+			x, ok1 := a(st, dot)
+			y, ok2 := b(st, dot)
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			text, err := f(x.String(), asAny(y))
+			return text, err == nil
+		}
+	}
+	unsupported()
+	return nil
+}
+
+// printCall is the builtin print: fmt.Sprint of its arguments.
+func (tc *tmplCompiler) printCall(args []parse.Node) strExpr {
+	as := make([]expr, len(args))
+	for i, n := range args {
+		as[i] = tc.argument(n, anyType)
+	}
+	if len(as) == 1 {
+		a := as[0]
+		return func(st *state, dot reflect.Value) (string, bool) {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			if v.IsValid() && v.Kind() == reflect.String && plainType(v.Type()) != notPlain {
+				return v.String(), true
+			}
+			return fmt.Sprint(asAny(v)), true
+		}
+	}
+	return func(st *state, dot reflect.Value) (string, bool) {
+		vals := make([]any, len(as))
+		for i, a := range as {
+			v, ok := a(st, dot)
+			if !ok {
+				return "", false
+			}
+			vals[i] = asAny(v)
+		}
+		return fmt.Sprint(vals...), true
+	}
+}
+
+// call compiles a function call as a value.
+func (tc *tmplCompiler) call(name string, args []parse.Node) expr {
+	if s := tc.stringCall(name, args); s != nil {
+		return func(st *state, dot reflect.Value) (reflect.Value, bool) {
+			text, ok := s(st, dot)
+			return reflect.ValueOf(text), ok
+		}
+	}
+	// Builtins take their arguments as reflect.Values: as evaluated.
+	as := make([]expr, len(args))
+	for i, n := range args {
+		if _, isNil := n.(*parse.NilNode); isNil {
+			unsupported()
+		}
+		as[i] = tc.operand(n)
+	}
+	boolean := func(f func(st *state, dot reflect.Value) (bool, bool)) expr {
+		return func(st *state, dot reflect.Value) (reflect.Value, bool) {
+			b, ok := f(st, dot)
+			return reflect.ValueOf(b), ok
+		}
+	}
+	two := func() {
+		if len(as) != 2 {
+			unsupported()
+		}
+	}
+	switch name {
+	case "and", "or":
+		if len(as) == 0 {
+			unsupported()
+		}
+		stopOn := name == "or"
+		return func(st *state, dot reflect.Value) (reflect.Value, bool) {
+			var v reflect.Value
+			for _, a := range as {
+				var ok bool
+				if v, ok = a(st, dot); !ok {
+					return v, false
+				}
+				if truth(v) == stopOn {
+					return v, true
+				}
+			}
+			return v, true
+		}
+	case "not":
+		if len(as) != 1 {
+			unsupported()
+		}
+		return boolean(func(st *state, dot reflect.Value) (bool, bool) {
+			v, ok := as[0](st, dot)
+			return !truth(v), ok
+		})
+	case "len":
+		if len(as) != 1 {
+			unsupported()
+		}
+		return func(st *state, dot reflect.Value) (reflect.Value, bool) {
+			v, ok := as[0](st, dot)
+			if !ok {
+				return v, false
+			}
+			v, isNil := indirect(v)
+			switch v.Kind() {
+			case reflect.Array, reflect.Chan, reflect.Map, reflect.Slice, reflect.String:
+				if !isNil {
+					return reflect.ValueOf(v.Len()), true
+				}
+			}
+			return v, false
+		}
+	case "index":
+		two()
+		return func(st *state, dot reflect.Value) (reflect.Value, bool) {
+			item, ok1 := as[0](st, dot)
+			i, ok2 := as[1](st, dot)
+			if !ok1 || !ok2 {
+				return item, false
+			}
+			item, isNil := indirect(indirectInterface(item))
+			i = indirectInterface(i)
+			if isNil || !i.IsValid() || i.Kind() != reflect.Int {
+				return item, false
+			}
+			switch item.Kind() {
+			case reflect.Array, reflect.Slice, reflect.String:
+				if x := i.Int(); x >= 0 && x < int64(item.Len()) {
+					return item.Index(int(x)), true
+				}
+			}
+			return item, false
+		}
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		two()
+		cmp := comparisons[name]
+		if x, y := tc.stringOperand(args[0]), tc.stringOperand(args[1]); x != nil && y != nil {
+			// Two strings, as eq (print .Role) "student": compared as
+			// strings without boxing them.
+			return boolean(func(st *state, dot reflect.Value) (bool, bool) {
+				a, ok1 := x(st, dot)
+				b, ok2 := y(st, dot)
+				if !ok1 || !ok2 {
+					return false, false
+				}
+				c := strings.Compare(a, b)
+				return cmp(reflect.ValueOf(c), reflect.ValueOf(0))
+			})
+		}
+		return boolean(func(st *state, dot reflect.Value) (bool, bool) {
+			a, ok1 := as[0](st, dot)
+			b, ok2 := as[1](st, dot)
+			if !ok1 || !ok2 {
+				return false, false
+			}
+			return cmp(indirectInterface(a), indirectInterface(b))
+		})
+	}
+	unsupported()
+	return nil
+}
+
+// stringOperand compiles an argument that is a string constant or a call
+// of a function that returns a string, or returns nil.
+func (tc *tmplCompiler) stringOperand(n parse.Node) strExpr {
+	switch n := n.(type) {
+	case *parse.StringNode:
+		text := n.Text
+		return func(*state, reflect.Value) (string, bool) { return text, true }
+	case *parse.PipeNode:
+		if len(n.Decl) == 0 && len(n.Cmds) == 1 {
+			return tc.stringCommand(n.Cmds[0])
+		}
+	}
+	return nil
+}
+
+// comparisons are eq, ne, lt, le, gt and ge of two values of one basic
+// kind (ints of any size, floats, strings, booleans for eq and ne), as
+// text/template compares them; other pairs give up.
+var comparisons = map[string]func(a, b reflect.Value) (bool, bool){
+	"eq": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, true); return c == 0, ok },
+	"ne": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, true); return c != 0, ok },
+	"lt": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c < 0, ok },
+	"le": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c <= 0, ok },
+	"gt": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c > 0, ok },
+	"ge": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c >= 0, ok },
+}
+
+// compare orders a and b: -1, 0 or 1, and 2 for floats that are not
+// ordered (NaN), which is neither equal, less nor greater.
+func compare(a, b reflect.Value, equality bool) (int, bool) {
+	ka, kb := basic(a), basic(b)
+	if ka == 0 || ka != kb {
+		return 0, false
+	}
+	switch ka {
+	case reflect.Int:
+		return order(a.Int(), b.Int()), true
+	case reflect.String:
+		return strings.Compare(a.String(), b.String()), true
+	case reflect.Float64:
+		x, y := a.Float(), b.Float()
+		if x != x || y != y {
+			if equality {
+				return 2, true
+			}
+			// lt is false, le is false||eq=false, gt is !le=true, ge is !lt=true.
+			return 0, false
+		}
+		return order(x, y), true
+	case reflect.Bool:
+		if !equality {
+			return 0, false
+		}
+		if a.Bool() == b.Bool() {
+			return 0, true
+		}
+		return 1, true
+	}
+	return 0, false
+}
+
+func order[T int64 | float64](x, y T) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// basic is the kind a comparison takes a value as, 0 for one it leaves.
+func basic(v reflect.Value) reflect.Kind {
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return reflect.Int
+	case reflect.Float32, reflect.Float64:
+		return reflect.Float64
+	case reflect.String:
+		return reflect.String
+	case reflect.Bool:
+		return reflect.Bool
+	}
+	return 0
+}
