@@ -100,120 +100,93 @@ func (tc *tmplCompiler) stringCall(name string, args []parse.Node) strExpr {
 		}
 		return nil
 	}
-	want := func(n int) {
-		if len(args) != n {
-			unsupported()
-		}
-	}
 	switch f := fn.(type) {
 	case func(float64) string:
-		want(1)
-		a := tc.argument(args[0], float64Type)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			v, ok := a(st, dot)
-			if !ok {
-				return "", false
-			}
-			return f(v.Float()), true
-		}
+		return tc.call1(args, float64Type, func(v reflect.Value) (string, bool) { return f(v.Float()), true })
 	case func(any) string:
-		want(1)
-		a := tc.argument(args[0], anyType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			v, ok := a(st, dot)
-			if !ok {
-				return "", false
-			}
-			return f(asAny(v)), true
-		}
+		return tc.call1(args, anyType, func(v reflect.Value) (string, bool) { return f(asAny(v)), true })
 	case func(string) string:
-		want(1)
-		a := tc.argument(args[0], stringType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			v, ok := a(st, dot)
-			if !ok {
-				return "", false
-			}
-			return f(v.String()), true
-		}
+		return tc.call1(args, stringType, func(v reflect.Value) (string, bool) { return f(v.String()), true })
 	case func(time.Time) string:
-		want(1)
-		a := tc.argument(args[0], timeType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			v, ok := a(st, dot)
-			if !ok {
-				return "", false
-			}
-			t, _ := reflect.TypeAssert[time.Time](v)
-			return f(t), true
-		}
+		return tc.call1(args, timeType, func(v reflect.Value) (string, bool) { return f(asTime(v)), true })
 	case func(time.Time, time.Time) string:
-		want(2)
-		a, b := tc.argument(args[0], timeType), tc.argument(args[1], timeType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			v, ok := a(st, dot)
-			if !ok {
-				return "", false
-			}
-			w, ok := b(st, dot)
-			if !ok {
-				return "", false
-			}
-			t, _ := reflect.TypeAssert[time.Time](v)
-			u, _ := reflect.TypeAssert[time.Time](w)
-			return f(t, u), true
-		}
-	case func(int, string, string) string:
-		want(3)
-		a, b, c := tc.argument(args[0], intType), tc.argument(args[1], stringType), tc.argument(args[2], stringType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			x, ok1 := a(st, dot)
-			y, ok2 := b(st, dot)
-			z, ok3 := c(st, dot)
-			if !ok1 || !ok2 || !ok3 {
-				return "", false
-			}
-			return f(int(x.Int()), y.String(), z.String()), true
-		}
-	case func(float64, string, string) string:
-		want(3)
-		a, b, c := tc.argument(args[0], float64Type), tc.argument(args[1], stringType), tc.argument(args[2], stringType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			x, ok1 := a(st, dot)
-			y, ok2 := b(st, dot)
-			z, ok3 := c(st, dot)
-			if !ok1 || !ok2 || !ok3 {
-				return "", false
-			}
-			return f(x.Float(), y.String(), z.String()), true
-		}
+		return tc.call2(args, timeType, timeType, func(v, w reflect.Value) (string, bool) {
+			return f(asTime(v), asTime(w)), true
+		})
 	case func([]string, string) string:
-		want(2)
-		a, b := tc.argument(args[0], stringsType), tc.argument(args[1], stringType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			x, ok1 := a(st, dot)
-			y, ok2 := b(st, dot)
-			if !ok1 || !ok2 {
-				return "", false
-			}
-			list, _ := reflect.TypeAssert[[]string](x)
-			return f(list, y.String()), true
-		}
+		return tc.call2(args, stringsType, stringType, func(v, w reflect.Value) (string, bool) {
+			list, _ := reflect.TypeAssert[[]string](v)
+			return f(list, w.String()), true
+		})
 	case func(string, any) (string, error):
-		want(2)
-		a, b := tc.argument(args[0], stringType), tc.argument(args[1], anyType)
-		return func(st *state, dot reflect.Value) (string, bool) {
-			x, ok1 := a(st, dot)
-			y, ok2 := b(st, dot)
-			if !ok1 || !ok2 {
-				return "", false
-			}
-			text, err := f(x.String(), asAny(y))
+		return tc.call2(args, stringType, anyType, func(v, w reflect.Value) (string, bool) {
+			text, err := f(v.String(), asAny(w))
 			return text, err == nil
-		}
+		})
+	case func(int, string, string) string:
+		return tc.call3(args, intType, stringType, stringType, func(x, y, z reflect.Value) (string, bool) {
+			return f(int(x.Int()), y.String(), z.String()), true
+		})
+	case func(float64, string, string) string:
+		return tc.call3(args, float64Type, stringType, stringType, func(x, y, z reflect.Value) (string, bool) {
+			return f(x.Float(), y.String(), z.String()), true
+		})
 	}
 	unsupported()
 	return nil
+}
+
+func asTime(v reflect.Value) time.Time {
+	t, _ := reflect.TypeAssert[time.Time](v)
+	return t
+}
+
+// call1, call2 and call3 compile a call of a function of one, two or three
+// arguments: each argument is evaluated as the parameter's type, and f is
+// given them when all could be.
+func (tc *tmplCompiler) call1(args []parse.Node, t reflect.Type, f func(v reflect.Value) (string, bool)) strExpr {
+	if len(args) != 1 {
+		unsupported()
+	}
+	a := tc.argument(args[0], t)
+	return func(st *state, dot reflect.Value) (string, bool) {
+		v, ok := a(st, dot)
+		if !ok {
+			return "", false
+		}
+		return f(v)
+	}
+}
+
+func (tc *tmplCompiler) call2(args []parse.Node, t, u reflect.Type, f func(v, w reflect.Value) (string, bool)) strExpr {
+	if len(args) != 2 {
+		unsupported()
+	}
+	a, b := tc.argument(args[0], t), tc.argument(args[1], u)
+	return func(st *state, dot reflect.Value) (string, bool) {
+		v, ok1 := a(st, dot)
+		w, ok2 := b(st, dot)
+		if !ok1 || !ok2 {
+			return "", false
+		}
+		return f(v, w)
+	}
+}
+
+func (tc *tmplCompiler) call3(args []parse.Node, t, u, x reflect.Type, f func(v, w, y reflect.Value) (string, bool)) strExpr {
+	if len(args) != 3 {
+		unsupported()
+	}
+	a, b, c := tc.argument(args[0], t), tc.argument(args[1], u), tc.argument(args[2], x)
+	return func(st *state, dot reflect.Value) (string, bool) {
+		v, ok1 := a(st, dot)
+		w, ok2 := b(st, dot)
+		y, ok3 := c(st, dot)
+		if !ok1 || !ok2 || !ok3 {
+			return "", false
+		}
+		return f(v, w, y)
+	}
 }
 
 // printCall is the builtin print: fmt.Sprint of its arguments.
