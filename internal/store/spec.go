@@ -203,7 +203,7 @@ func newSpec(alloc *seqAlloc) *spec {
 // must not be used after. A run that grew very large is left to the
 // collector.
 func (s *spec) free() {
-	if cap(s.reads) > 4096 || cap(s.writes) > 1024 {
+	if cap(s.reads) > 4096 || cap(s.writes) > 1024 || cap(s.arena) > 1<<20 {
 		return
 	}
 	// Past their lengths, the slices hold nothing: that was cleared when
@@ -211,7 +211,7 @@ func (s *spec) free() {
 	clear(s.reads)
 	clear(s.writes)
 	clear(s.taken)
-	s.reads, s.writes, s.taken = s.reads[:0], s.writes[:0], s.taken[:0]
+	s.reads, s.writes, s.taken, s.arena = s.reads[:0], s.writes[:0], s.taken[:0], s.arena[:0]
 	clear(s.dirty)
 	clear(s.top)
 	s.cursors = 0
@@ -229,6 +229,7 @@ type spec struct {
 	top     map[string]*specBucket
 	cursors int
 	taken   []specWrite // numbers taken, to give back if the run is dropped
+	arena   []byte      // copies of what the run read (keep)
 }
 
 // specDirty is a bucket the run wrote to.
@@ -523,6 +524,27 @@ type specBucket struct {
 
 func (sb *specBucket) dirty() *specDirty { return sb.s.dirty[sb.path] }
 
+// keep copies b, which the snapshot may not hold for long, into the run's
+// arena, to be checked in the commit. The arena is reused run after run
+// (only the records of reads point into it, and they are cleared first),
+// so a read costs no allocation of its own. nil stays nil and empty stays
+// empty: a missing key is not an empty value.
+func (s *spec) keep(b []byte) []byte {
+	switch {
+	case b == nil:
+		return nil
+	case len(b) == 0:
+		return []byte{}
+	case len(s.arena)+len(b) > cap(s.arena):
+		// Full: a new one. What was kept stays in the old, which is
+		// dropped when the run is.
+		s.arena = make([]byte, 0, max(2*cap(s.arena), len(b), 4096))
+	}
+	start := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return s.arena[start:len(s.arena):len(s.arena)]
+}
+
 func clone(b []byte) []byte {
 	if b == nil {
 		return nil
@@ -543,7 +565,7 @@ func (sb *specBucket) Get(key []byte) []byte {
 		return nil
 	}
 	v := sb.b.Get(key)
-	sb.s.read(specRead{kind: readGet, path: sb.path, key: clone(key), val: clone(v)})
+	sb.s.read(specRead{kind: readGet, path: sb.path, key: sb.s.keep(key), val: sb.s.keep(v)})
 	return v
 }
 
@@ -718,11 +740,11 @@ func (sc *specCursor) step(op cursorOp, seek []byte, k, v []byte) ([]byte, []byt
 	if sc.sb.written() {
 		bail() // written to since the walk began
 	}
-	r := specRead{kind: readCursor, path: sc.sb.path, cursor: sc.id, op: op, key: clone(seek), prefix: sc.prefix}
+	r := specRead{kind: readCursor, path: sc.sb.path, cursor: sc.id, op: op, key: sc.sb.s.keep(seek), prefix: sc.prefix}
 	if sc.prefix != nil && (k == nil || !bytes.HasPrefix(k, sc.prefix)) {
 		r.past = true
 	} else {
-		r.gotKey, r.val, r.found = clone(k), clone(v), v != nil
+		r.gotKey, r.val, r.found = sc.sb.s.keep(k), sc.sb.s.keep(v), v != nil
 	}
 	sc.sb.s.read(r)
 	return k, v
