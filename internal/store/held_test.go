@@ -489,7 +489,7 @@ func TestACaseWrittenAgainLeavesItsUnchangedEntriesAlone(t *testing.T) {
 		for _, w := range s.writes {
 			if w.kind == writePut || w.kind == writeDelete {
 				var name []byte
-				for rest, ok := w.path, true; ok && rest != ""; {
+				for rest, ok := []byte(w.path), true; ok && len(rest) > 0; {
 					name, rest, ok = cutName(rest)
 				}
 				paths = append(paths, string(name))

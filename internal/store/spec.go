@@ -76,24 +76,25 @@ func subPath(parent string, name []byte) string {
 	return parent + string(n[:l]) + string(name)
 }
 
-// cutName splits the first bucket name off a path.
-func cutName(path string) (name []byte, rest string, ok bool) {
-	l, n := binary.Uvarint([]byte(path))
+// cutName splits the first bucket name off a path (as bytes: a path is
+// turned into bytes once for all its names).
+func cutName(path []byte) (name, rest []byte, ok bool) {
+	l, n := binary.Uvarint(path)
 	if n <= 0 || uint64(len(path)-n) < l {
-		return nil, "", false
+		return nil, nil, false
 	}
-	return []byte(path[n : n+int(l)]), path[n+int(l):], true
+	return path[n : n+int(l)], path[n+int(l):], true
 }
 
 // walkPath finds the bucket at path in tx, nil when it is missing.
 func walkPath(tx *bolt.Tx, path string) *bolt.Bucket {
 	var b *bolt.Bucket
-	for first := true; path != ""; first = false {
-		name, rest, ok := cutName(path)
+	for p, first := []byte(path), true; len(p) > 0; first = false {
+		name, rest, ok := cutName(p)
 		if !ok {
 			return nil
 		}
-		if path = rest; first {
+		if p = rest; first {
 			b = tx.Bucket(name)
 		} else {
 			b = b.Bucket(name)
@@ -346,10 +347,13 @@ func (s *spec) valid(tx *bolt.Tx) bool {
 var debugStale func(path string, key []byte, kind readKind)
 
 func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
-	buckets := map[string]*bolt.Bucket{}
+	var buckets map[string]*bolt.Bucket // made when a read must be read again
 	bucket := func(path string) *bolt.Bucket {
 		b, ok := buckets[path]
 		if !ok {
+			if buckets == nil {
+				buckets = map[string]*bolt.Bucket{}
+			}
 			b = walkPath(tx, path)
 			buckets[path] = b
 		}
@@ -419,6 +423,8 @@ func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
 // apply writes the run's writes into tx, in the order they were made.
 func (s *spec) apply(tx *bolt.Tx) error {
 	marks, txid := &s.alloc.marks, uint64(tx.ID())
+	var b *bolt.Bucket // the bucket of the write before, at path
+	path := ""
 	for _, w := range s.writes {
 		if w.kind == writeCreate {
 			if err := createPath(tx, w.path); err != nil {
@@ -427,9 +433,10 @@ func (s *spec) apply(tx *bolt.Tx) error {
 			marks.reshaped(txid)
 			continue
 		}
-		b := walkPath(tx, w.path)
-		if b == nil {
-			return berrors.ErrBucketNotFound // valid() saw it; cannot happen
+		if b == nil || w.path != path {
+			if b, path = walkPath(tx, w.path), w.path; b == nil {
+				return berrors.ErrBucketNotFound // valid() saw it; cannot happen
+			}
 		}
 		var err error
 		switch w.kind {
@@ -457,13 +464,13 @@ func (s *spec) apply(tx *bolt.Tx) error {
 
 func createPath(tx *bolt.Tx, path string) error {
 	var b *bolt.Bucket
-	for first := true; path != ""; first = false {
-		name, rest, ok := cutName(path)
+	for p, first := []byte(path), true; len(p) > 0; first = false {
+		name, rest, ok := cutName(p)
 		if !ok {
 			return berrors.ErrBucketNameRequired // paths are made by subPath: cannot happen
 		}
 		var err error
-		if path = rest; first {
+		if p = rest; first {
 			b, err = tx.CreateBucketIfNotExists(name)
 		} else {
 			b, err = b.CreateBucketIfNotExists(name)
