@@ -236,7 +236,7 @@ type spec struct {
 // specDirty is a bucket the run wrote to.
 type specDirty struct {
 	created bool              // made by the run: nothing of it is stored
-	puts    map[string][]byte // the run's values; a nil value is a delete
+	puts    int               // how many puts and deletes the run made in it (in writes)
 	seq     uint64            // the sequence as the run set it
 	hasSeq  bool
 }
@@ -320,14 +320,12 @@ func (s *spec) write(w specWrite) {
 	s.writes = append(s.writes, w)
 	d := s.dirty[w.path]
 	if d == nil {
-		d = &specDirty{puts: map[string][]byte{}}
+		d = &specDirty{}
 		s.dirty[w.path] = d
 	}
 	switch w.kind {
-	case writePut:
-		d.puts[string(w.key)] = w.val
-	case writeDelete:
-		d.puts[string(w.key)] = nil
+	case writePut, writeDelete:
+		d.puts++
 	case writeCreate:
 		d.created = true
 	case writeSetSeq, writeTakeSeq:
@@ -531,6 +529,22 @@ type specBucket struct {
 
 func (sb *specBucket) dirty() *specDirty { return sb.s.dirty[sb.path] }
 
+// wrote is the value the run last put at key in the bucket at path (nil
+// for a delete), if it put or deleted it. A run writes a few keys, so they
+// are looked for in its writes, newest first.
+func (s *spec) wrote(path string, key []byte, d *specDirty) ([]byte, bool) {
+	if d.puts == 0 {
+		return nil, false
+	}
+	for i := len(s.writes) - 1; i >= 0; i-- {
+		w := &s.writes[i]
+		if (w.kind == writePut || w.kind == writeDelete) && w.path == path && bytes.Equal(w.key, key) {
+			return w.val, true
+		}
+	}
+	return nil, false
+}
+
 // keep copies b, which the snapshot may not hold for long, into the run's
 // arena, to be checked in the commit. The arena is reused run after run
 // (only the records of reads point into it, and they are cleared first),
@@ -561,7 +575,7 @@ func clone(b []byte) []byte {
 
 func (sb *specBucket) Get(key []byte) []byte {
 	if d := sb.dirty(); d != nil {
-		if v, ok := d.puts[string(key)]; ok {
+		if v, ok := sb.s.wrote(sb.path, key, d); ok {
 			return v
 		}
 		if d.created {
@@ -651,7 +665,7 @@ func (sb *specBucket) walkable() *bolt.Bucket {
 // bucket (a new sequence number changes no walk).
 func (sb *specBucket) written() bool {
 	d := sb.dirty()
-	return d != nil && (d.created || len(d.puts) > 0)
+	return d != nil && (d.created || d.puts > 0)
 }
 
 func (sb *specBucket) Cursor() Cursor { return sb.prefixCursor(nil) }
