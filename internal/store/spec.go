@@ -523,8 +523,34 @@ type specBucket struct {
 	path string
 	b    *bolt.Bucket
 	// kids are the nested buckets looked up so far (nil: missing), so
-	// that each is looked up, and its lookup written down, once.
-	kids map[string]*specBucket
+	// that each is looked up, and its lookup written down, once. A bucket
+	// has a few, so a list does.
+	kids []specKid
+}
+
+type specKid struct {
+	name string // the end of the kid's path
+	k    *specBucket
+}
+
+func (sb *specBucket) findKid(name []byte) (*specBucket, bool) {
+	for _, kid := range sb.kids {
+		if kid.name == string(name) {
+			return kid.k, true
+		}
+	}
+	return nil, false
+}
+
+// setKid notes the bucket at path, which ends in its name, as a kid.
+func (sb *specBucket) setKid(path string, name []byte, k *specBucket) {
+	for i := range sb.kids {
+		if sb.kids[i].name == string(name) {
+			sb.kids[i].k = k
+			return
+		}
+	}
+	sb.kids = append(sb.kids, specKid{name: path[len(path)-len(name):], k: k})
 }
 
 func (sb *specBucket) dirty() *specDirty { return sb.s.dirty[sb.path] }
@@ -611,22 +637,19 @@ func (sb *specBucket) Bucket(name []byte) Bucket {
 }
 
 func (sb *specBucket) kid(name []byte) *specBucket {
-	if k, ok := sb.kids[string(name)]; ok {
+	if k, ok := sb.findKid(name); ok {
 		return k
 	}
 	var k *specBucket
+	path := subPath(sb.path, name)
 	if sb.b != nil { // else made by the run, and so are its buckets
-		path := subPath(sb.path, name)
 		b := sb.b.Bucket(name)
 		sb.s.read(specRead{kind: readBucket, path: path, found: b != nil})
 		if b != nil {
 			k = &specBucket{s: sb.s, path: path, b: b}
 		}
 	}
-	if sb.kids == nil {
-		sb.kids = map[string]*specBucket{}
-	}
-	sb.kids[string(name)] = k
+	sb.setKid(path, name, k)
 	return k
 }
 
@@ -636,7 +659,7 @@ func (sb *specBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 	}
 	k := &specBucket{s: sb.s, path: subPath(sb.path, name)}
 	sb.s.write(specWrite{kind: writeCreate, path: k.path})
-	sb.kids[string(name)] = k
+	sb.setKid(k.path, name, k)
 	return k, nil
 }
 
