@@ -235,9 +235,9 @@ type spec struct {
 
 // specDirty is a bucket the run wrote to.
 type specDirty struct {
-	created bool              // made by the run: nothing of it is stored
-	puts    int               // how many puts and deletes the run made in it (in writes)
-	seq     uint64            // the sequence as the run set it
+	created bool   // made by the run: nothing of it is stored
+	puts    int    // how many puts and deletes the run made in it (in writes)
+	seq     uint64 // the sequence as the run set it
 	hasSeq  bool
 }
 
