@@ -129,22 +129,12 @@ func AppendFloat(dst []byte, f float64) (_ []byte, ok bool) {
 // json.Marshal writes: RFC 3339, quoted, with as many digits of the
 // nanoseconds as are not trailing zeros. It cannot write a year outside
 // 0–9999 or a zone offset of 24 hours or more, which MarshalJSON refuses
-// (the checks are its own, on the same text): ok is false and dst is as
-// it was.
+// (the text and the checks are AppendText's, as MarshalJSON's are): ok is
+// false and dst is as it was.
 func AppendTime(dst []byte, t time.Time) (_ []byte, ok bool) {
-	n0 := len(dst)
-	b := append(dst, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	year := n0 + len(`"`)
-	switch {
-	case b[year+len("9999")] != '-':
-		return b[:n0], false
-	case b[len(b)-1] != 'Z':
-		c := b[len(b)-len("Z07:00")]
-		h := b[len(b)-len("07:00"):]
-		if ('0' <= c && c <= '9') || 10*(h[0]-'0')+(h[1]-'0') >= 24 {
-			return b[:n0], false
-		}
+	b, err := t.AppendText(append(dst, '"'))
+	if err != nil {
+		return dst, false
 	}
 	return append(b, '"'), true
 }
