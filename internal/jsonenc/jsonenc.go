@@ -31,7 +31,6 @@ var jsonPlain = func() (t [utf8.RuneSelf]bool) {
 // UTF-8 as \ufffd.
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	valid := utf8.ValidString(s)
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
@@ -61,31 +60,13 @@ func AppendString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		var c rune
-		size := 0
-		if valid {
-			// A valid character: its length is in its first byte, and only
-			// U+2028 and U+2029 (E2 80 A8, E2 80 A9) are written otherwise.
-			switch {
-			case b >= 0xF0:
-				size = 4
-			case b >= 0xE0:
-				size = 3
-			default:
-				size = 2
-			}
-			if b == 0xE2 && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
-				c = 0x2028 | rune(s[i+2]&1)
-			}
-		} else {
-			c, size = utf8.DecodeRuneInString(s[i:])
-			if c == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-				i += size
-				start = i
-				continue
-			}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
 		}
 		if c == '\u2028' || c == '\u2029' {
 			dst = append(dst, s[start:i]...)
