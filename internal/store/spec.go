@@ -335,16 +335,6 @@ func (s *spec) write(w specWrite) {
 
 // valid checks every read against tx, the shared commit's transaction.
 func (s *spec) valid(tx *bolt.Tx) bool {
-	i, ok := s.firstChanged(tx)
-	if !ok && debugStale != nil {
-		debugStale(s.reads[i].path, s.reads[i].key, s.reads[i].kind)
-	}
-	return ok
-}
-
-var debugStale func(path string, key []byte, kind readKind)
-
-func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
 	var buckets map[string]*bolt.Bucket // made when a read must be read again
 	bucket := func(path string) *bolt.Bucket {
 		b, ok := buckets[path]
@@ -368,22 +358,22 @@ func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
 		switch r.kind {
 		case readBucket:
 			if (b != nil) != r.found {
-				return i, false
+				return false
 			}
 			continue
 		}
 		if b == nil {
-			return i, false // it was there when read
+			return false // it was there when read
 		}
 		switch r.kind {
 		case readGet:
 			v := b.Get(r.key)
 			if (v == nil) != (r.val == nil) || !bytes.Equal(v, r.val) {
-				return i, false
+				return false
 			}
 		case readSeq:
 			if b.Sequence() != r.seq {
-				return i, false
+				return false
 			}
 		case readCursor:
 			if cursors == nil {
@@ -405,17 +395,17 @@ func (s *spec) firstChanged(tx *bolt.Tx) (int, bool) {
 			}
 			if r.prefix != nil && (k == nil || !bytes.HasPrefix(k, r.prefix)) {
 				if !r.past {
-					return i, false
+					return false
 				}
 				continue
 			}
 			if r.past || (k == nil) != (r.gotKey == nil) || !bytes.Equal(k, r.gotKey) ||
 				(v != nil) != r.found || !bytes.Equal(v, r.val) {
-				return i, false
+				return false
 			}
 		}
 	}
-	return 0, true
+	return true
 }
 
 // apply writes the run's writes into tx, in the order they were made.
