@@ -165,6 +165,9 @@ func (db *DB) Speculate(fn func(domain.Tx) error, refused func(error) bool) erro
 		// on a new snapshot, outside the commit; after that, the commit runs
 		// it, so that one busy person's writes cannot keep it waiting.
 		last := attempt >= maxSpeculations
+		// What the run's cursors looked at is worked out here, so that the
+		// commit goroutine, which every write waits on, does not.
+		s.cursorSpans = s.spans()
 		err = db.group.Submit(func(t domain.Tx) error {
 			if kv, isBolt := t.(*Tx).tx.(boltKV); isBolt && s.valid(kv.tx) {
 				db.spec.applied.Add(1)
@@ -215,7 +218,7 @@ func (s *spec) free() {
 	s.reads, s.writes, s.taken, s.arena = s.reads[:0], s.writes[:0], s.taken[:0], s.arena[:0]
 	clear(s.dirty)
 	clear(s.top)
-	s.cursors = 0
+	s.cursors, s.cursorSpans = 0, nil
 	s.alloc, s.snap = nil, 0
 	specs.Put(s)
 }
@@ -231,6 +234,10 @@ type spec struct {
 	cursors int
 	taken   []specWrite // numbers taken, to give back if the run is dropped
 	arena   []byte      // copies of what the run read (keep)
+
+	// cursorSpans are what each cursor looked at (spans), worked out
+	// once the run is over, before the commit checks it.
+	cursorSpans []cursorSpan
 }
 
 // specDirty is a bucket the run wrote to.
@@ -348,7 +355,10 @@ func (s *spec) valid(tx *bolt.Tx) bool {
 		return b
 	}
 	var cursors map[int]*bolt.Cursor
-	spans := s.spans()
+	if s.cursorSpans == nil {
+		s.cursorSpans = s.spans()
+	}
+	spans := s.cursorSpans
 	for i := range s.reads {
 		r := &s.reads[i]
 		if s.alloc.marks.unchanged(r, s.snap, spans) {
