@@ -36,8 +36,11 @@ import (
 
 // seqAlloc hands out each bucket's sequence numbers in the process: always
 // above what the bucket holds and above every number handed out before.
-// Numbers taken by runs that did not commit are skipped for good, except
-// the last one taken, which is given back.
+// A speculative run that is refused, bails out, or is stale and tried
+// again on a new snapshot gives its numbers back, newest first, and each
+// is taken back only while no later number of its bucket has been handed
+// out (giveBack); any other number taken by a run that did not commit is
+// skipped for good.
 type seqAlloc struct {
 	mu   sync.Mutex
 	next map[string]uint64 // path → the last number handed out
