@@ -72,7 +72,7 @@ func (m *commitMarks) path(path string, txid uint64) *pathMarks {
 func (m *commitMarks) key(path string, key []byte, txid uint64) {
 	pm := m.path(path, txid)
 	pm.keys[string(key)] = txid
-	pm.log = append(pm.log, keyMark{clone(key), txid})
+	pm.log = append(pm.log, keyMark{bytes.Clone(key), txid})
 	m.n++
 }
 

@@ -357,7 +357,7 @@ func (s *spec) valid(tx *bolt.Tx) bool {
 		}
 		return b
 	}
-	var cursors map[int]*bolt.Cursor
+	var cursors []*bolt.Cursor // by cursor number, made when a walk must be walked again
 	if s.cursorSpans == nil {
 		s.cursorSpans = s.spans()
 	}
@@ -390,7 +390,7 @@ func (s *spec) valid(tx *bolt.Tx) bool {
 			}
 		case readCursor:
 			if cursors == nil {
-				cursors = map[int]*bolt.Cursor{}
+				cursors = make([]*bolt.Cursor, s.cursors+1)
 			}
 			c := cursors[r.cursor]
 			if c == nil {
@@ -595,13 +595,6 @@ func (s *spec) keep(b []byte) []byte {
 	return s.arena[start:len(s.arena):len(s.arena)]
 }
 
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append(make([]byte, 0, len(b)), b...)
-}
-
 func (sb *specBucket) Get(key []byte) []byte {
 	if d := sb.dirty(); d != nil {
 		if v, ok := sb.s.wrote(sb.path, key, d); ok {
@@ -623,12 +616,12 @@ func (sb *specBucket) Put(key, value []byte) error {
 	if len(key) == 0 {
 		return berrors.ErrKeyRequired
 	}
-	sb.s.write(specWrite{kind: writePut, path: sb.path, key: clone(key), val: append(make([]byte, 0, len(value)), value...)})
+	sb.s.write(specWrite{kind: writePut, path: sb.path, key: bytes.Clone(key), val: append(make([]byte, 0, len(value)), value...)})
 	return nil
 }
 
 func (sb *specBucket) Delete(key []byte) error {
-	sb.s.write(specWrite{kind: writeDelete, path: sb.path, key: clone(key)})
+	sb.s.write(specWrite{kind: writeDelete, path: sb.path, key: bytes.Clone(key)})
 	return nil
 }
 
@@ -705,7 +698,7 @@ func (sb *specBucket) prefixCursor(prefix []byte) Cursor {
 		bail()
 	}
 	sb.s.cursors++
-	return &specCursor{sb: sb, id: sb.s.cursors, c: b.Cursor(), prefix: clone(prefix)}
+	return &specCursor{sb: sb, id: sb.s.cursors, c: b.Cursor(), prefix: bytes.Clone(prefix)}
 }
 
 func (sb *specBucket) ForEach(fn func(k, v []byte) error) error {
@@ -751,10 +744,11 @@ func (sb *specBucket) Sequence() uint64 {
 	if d := sb.dirty(); d != nil && d.hasSeq {
 		return d.seq
 	}
-	v := sb.storedSeq()
-	if sb.b != nil {
-		sb.s.read(specRead{kind: readSeq, path: sb.path, seq: v})
+	if sb.b == nil {
+		return 0
 	}
+	v := sb.b.Sequence()
+	sb.s.read(specRead{kind: readSeq, path: sb.path, seq: v})
 	return v
 }
 
