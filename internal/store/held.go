@@ -70,7 +70,7 @@ func indexCase(open, held Bucket, c *domain.Case, was []byte) error {
 		return nil // both indexes already say so
 	}
 	ref := []byte(c.Ref)
-	if len(was) > 0 && (!c.Open() || string(was) != string(c.Holder)) {
+	if len(was) > 0 { // a holder then, and not the same open case's now
 		if err := held.Delete(heldKey(domain.PersonID(was), c.Ref)); err != nil {
 			return err
 		}
