@@ -12,20 +12,6 @@ func decodeMember(v []byte, team string) (*domain.Member, error) {
 	return quickDecode(v, team, (*recordReader).member)
 }
 
-// decodeMembers decodes every membership of a team's bucket, in its order.
-func decodeMembers(b Bucket, team string) ([]*domain.Member, error) {
-	var out []*domain.Member
-	err := b.ForEach(func(_, v []byte) error {
-		m, err := decodeMember(v, team)
-		if err != nil {
-			return err
-		}
-		out = append(out, m)
-		return nil
-	})
-	return out, err
-}
-
 // roles are the role names, shared rather than copied.
 var roles = func() map[string]domain.Role {
 	m := map[string]domain.Role{}

@@ -53,7 +53,7 @@ func (t *Tx) Reviews(team string) ([]*domain.Review, error) {
 	if b == nil {
 		return nil, nil
 	}
-	rs, err := decodeAll[domain.Review](b)
+	rs, err := decodeEach(b, decodeNew[domain.Review])
 	domain.SortReviews(rs)
 	return rs, err
 }

@@ -81,7 +81,7 @@ func (t *Tx) TeamByChannel(ch domain.ChannelID) (*domain.Team, error) {
 }
 
 func (t *Tx) Teams() ([]*domain.Team, error) {
-	return decodeAll[domain.Team](t.tx.Bucket(bucketTeams))
+	return decodeEach(t.tx.Bucket(bucketTeams), decodeNew[domain.Team])
 }
 
 // PutTeam stores the team, creates its buckets and keeps the channel index
@@ -176,7 +176,7 @@ func (t *Tx) Members(team string) ([]*domain.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeMembers(b, team)
+	return decodeEach(b, func(v []byte) (*domain.Member, error) { return decodeMember(v, team) })
 }
 
 func (t *Tx) PutMember(m *domain.Member) error {
@@ -236,16 +236,7 @@ func (t *Tx) Cases(team string) ([]*domain.Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*domain.Case
-	err = b.ForEach(func(_, v []byte) error {
-		c, err := decodeCase(v, team)
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	})
-	return out, err
+	return decodeEach(b, func(v []byte) (*domain.Case, error) { return decodeCase(v, team) })
 }
 
 // PutCase stores a case; a reference already used by another team is a conflict.
@@ -657,16 +648,22 @@ func (t *Tx) StateKeys(prefix string) ([]string, error) {
 	return out, nil
 }
 
-// decodeAll decodes every record of a bucket, in key order.
-func decodeAll[T any](b Bucket) ([]*T, error) {
+// decodeEach decodes every record of a bucket with dec, in key order.
+func decodeEach[T any](b Bucket, dec func([]byte) (*T, error)) ([]*T, error) {
 	var out []*T
 	err := b.ForEach(func(_, v []byte) error {
-		x := new(T)
-		if err := decode(v, x); err != nil {
+		x, err := dec(v)
+		if err != nil {
 			return err
 		}
 		out = append(out, x)
 		return nil
 	})
 	return out, err
+}
+
+// decodeNew decodes a record through json.Unmarshal, for decodeEach.
+func decodeNew[T any](v []byte) (*T, error) {
+	x := new(T)
+	return x, decode(v, x)
 }
