@@ -7,7 +7,7 @@ package store
 
 // bumpRev moves a team's revision on; a team without data yet has none.
 func (t *Tx) bumpRev(team string) error {
-	tb := t.tx.Bucket(bucketTeamData).Bucket([]byte(team))
+	tb := t.teamRoot(team)
 	if tb == nil {
 		return nil
 	}
@@ -17,7 +17,7 @@ func (t *Tx) bumpRev(team string) error {
 
 // TeamRev is the team's revision.
 func (t *Tx) TeamRev(team string) (uint64, error) {
-	tb := t.tx.Bucket(bucketTeamData).Bucket([]byte(team))
+	tb := t.teamRoot(team)
 	if tb == nil {
 		return 0, notFound("There is no team %q.", team)
 	}

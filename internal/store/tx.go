@@ -137,14 +137,24 @@ func (t *Tx) PutTeam(tm *domain.Team) error {
 	return t.put(t.tx.Bucket(bucketTeams), []byte(tm.ID), tm)
 }
 
-// teamBucket returns a team's sub-bucket, or nil when the team does not exist.
-func (t *Tx) teamBucket(team string, sub []byte) Bucket {
-	tb := t.lastTeamTB
-	if tb == nil || t.lastTeam != team {
-		if tb = t.tx.Bucket(bucketTeamData).Bucket([]byte(team)); tb == nil {
+// teamRoot returns a team's own bucket (t/<team>), nil when the team has
+// none; the last one found is kept (lastTeam).
+func (t *Tx) teamRoot(team string) Bucket {
+	if t.lastTeamTB == nil || t.lastTeam != team {
+		tb := t.tx.Bucket(bucketTeamData).Bucket([]byte(team))
+		if tb == nil {
 			return nil
 		}
 		t.lastTeam, t.lastTeamTB = team, tb
+	}
+	return t.lastTeamTB
+}
+
+// teamBucket returns a team's sub-bucket, or nil when the team does not exist.
+func (t *Tx) teamBucket(team string, sub []byte) Bucket {
+	tb := t.teamRoot(team)
+	if tb == nil {
+		return nil
 	}
 	return tb.Bucket(sub)
 }
