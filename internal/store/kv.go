@@ -79,12 +79,12 @@ type boltKV struct {
 func (k boltKV) Bucket(name []byte) Bucket { return wrapBolt(k.tx.Bucket(name), k.alloc, "", name) }
 
 func (k boltKV) CreateBucketIfNotExists(name []byte) (Bucket, error) {
-	made := k.tx.Bucket(name) == nil
+	made := k.alloc != nil && k.tx.Bucket(name) == nil // only marks need to know
 	b, err := k.tx.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err
 	}
-	if made && k.alloc != nil {
+	if made {
 		k.alloc.marks.reshaped(uint64(k.tx.ID()))
 	}
 	return wrapBolt(b, k.alloc, "", name), nil
@@ -179,7 +179,7 @@ func (b boltBucket) CreateBucket(name []byte) (Bucket, error) {
 }
 
 func (b boltBucket) CreateBucketIfNotExists(name []byte) (Bucket, error) {
-	if b.b.Bucket(name) == nil {
+	if b.alloc != nil && b.b.Bucket(name) == nil { // only marks need to know
 		b.reshaped()
 	}
 	nb, err := b.b.CreateBucketIfNotExists(name)
