@@ -35,8 +35,7 @@ type Set struct {
 	// they say never depends on the data, so Say returns it as it is.
 	static map[string]string
 	// kept are the texts of {{kept "name" data}}, by name and data.
-	keptMu sync.RWMutex
-	kept   map[keptKey]string
+	kept Kept[keptKey]
 	// fast are the templates the fast renderer compiled (fast.go).
 	fast map[string]*program
 }
@@ -46,9 +45,6 @@ type keptKey struct {
 	name string
 	data any
 }
-
-// keptMax bounds the texts kept; a full set is emptied.
-const keptMax = 4096
 
 // Funcs available in every template.
 var Funcs = template.FuncMap{
@@ -263,24 +259,7 @@ func (s *Set) keep(name string, data any) (string, error) {
 	if !keepable(data) {
 		return s.render(name, data)
 	}
-	k := keptKey{name, data}
-	s.keptMu.RLock()
-	text, ok := s.kept[k]
-	s.keptMu.RUnlock()
-	if ok {
-		return text, nil
-	}
-	text, err := s.render(name, data)
-	if err != nil {
-		return "", err
-	}
-	s.keptMu.Lock()
-	if s.kept == nil || len(s.kept) >= keptMax {
-		s.kept = make(map[keptKey]string)
-	}
-	s.kept[k] = text
-	s.keptMu.Unlock()
-	return text, nil
+	return s.kept.Get(keptKey{name, data}, func() (string, error) { return s.render(name, data) })
 }
 
 // render writes a prompt as {{template}} would, untrimmed: by the fast
