@@ -5,10 +5,9 @@ import (
 	"github.com/safeload/safeload/prompts"
 )
 
-// The engine keeps sentences of /capacity and the loads a proposal shows
-// (its fields capTexts, reviewTexts, caseLines and loadTexts, each a
-// prompts.Kept) by all that they are written from: the keys below, and a
-// load's workload. The prompts are fixed for the
+// The engine keeps sentences of /capacity (its fields capTexts,
+// reviewTexts and caseLines, each a prompts.Kept) by all that they are
+// written from: the keys below. The prompts are fixed for the
 // engine's life and the sentences' functions depend on nothing else, so a
 // kept sentence is exact; a member's figures rarely change between two
 // /capacity, and writing its main sentence out was the largest single
@@ -73,8 +72,7 @@ func (r *run) caseLine(c *domain.Case) string {
 	})
 }
 
-// loadText is r.say("propose.v.load", "W", w), kept by the workload it is
-// written from: a proposal shows two, and the same loads come round again.
-func (r *run) loadText(w domain.Workload) string {
-	return kept(&r.e.loadTexts, w, func() string { return r.say("propose.v.load", "W", w) })
-}
+// loadText is r.say("propose.v.load", "W", w): a workload's figures as a
+// proposal shows them. It is not kept here: the load in it is {{kept
+// "load" .W}}, which the prompts keep by the workload.
+func (r *run) loadText(w domain.Workload) string { return r.say("propose.v.load", "W", w) }

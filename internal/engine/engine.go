@@ -40,8 +40,6 @@ type Engine struct {
 	reviewTexts prompts.Kept[reviewTextKey]
 	// caseLines keeps /capacity's lines about each case held.
 	caseLines prompts.Kept[caseLineKey]
-	// loadTexts keeps a workload's figures as a proposal shows them.
-	loadTexts prompts.Kept[domain.Workload]
 }
 
 var _ Handler = (*Engine)(nil)
