@@ -124,14 +124,10 @@ func formatNum(x float64) string {
 }
 
 // mention is "<@id>", as fmt's %v writes the ID; a plain string (a person
-// ID) is joined without fmt's reflection.
+// ID, of no type that formats itself) is joined without fmt's reflection.
 func mention(id any) string {
-	switch id.(type) {
-	case fmt.Stringer, error:
-	default:
-		if v := reflect.ValueOf(id); v.Kind() == reflect.String {
-			return "<@" + v.String() + ">"
-		}
+	if v := reflect.ValueOf(id); v.Kind() == reflect.String && plainType(v.Type()) != notPlain {
+		return "<@" + v.String() + ">"
 	}
 	return fmt.Sprintf("<@%v>", id)
 }
