@@ -12,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -170,9 +171,7 @@ func Load(dir string) (*Set, error) {
 	sort.Strings(keys)
 	set := &Set{static: map[string]string{}}
 	funcs := template.FuncMap{"kept": set.keep}
-	for name, f := range Funcs {
-		funcs[name] = f
-	}
+	maps.Copy(funcs, Funcs)
 	root := template.New("prompts").Funcs(funcs).Option("missingkey=error")
 	for _, k := range keys {
 		if _, err := root.New(k).Parse(string(files[k])); err != nil {
