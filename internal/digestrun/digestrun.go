@@ -100,14 +100,17 @@ func (r *Runner) Enqueue(teamID, why string) (ids []uint64, teams int, err error
 			if err != nil {
 				return err
 			}
-			now := tx.Now()
-			if _, _, err := digest.EnsureSnapshot(tx, r.Policy, r.Loc, team, now); err != nil {
-				return err
-			}
-			msgs, err := digest.Build(tx, r.Policy, r.Prompts, r.Loc, team, now)
+			// One report stands for the week's snapshot and the digest; the
+			// digest reads only weeks before this one, not the snapshot stored.
+			b := &digest.Builder{Policy: r.Policy, Prompts: r.Prompts, Loc: r.Loc}
+			rep, err := b.Team(tx, team, tx.Now())
 			if err != nil {
 				return err
 			}
+			if _, _, err := digest.EnsureSnapshotOf(tx, r.Loc, rep); err != nil {
+				return err
+			}
+			msgs := b.TeamMessages(rep)
 			if got, err = enqueueTracked(tx, func(tx domain.Tx) (int, error) { return schedule.PostToChannel(tx, team, msgs) }); err != nil {
 				return err
 			}
