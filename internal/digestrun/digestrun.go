@@ -173,7 +173,7 @@ type Result struct {
 // Deliver runs the outbox through loop until the listed items are
 // delivered, have failed for good, or must wait past within (or ctx ends).
 // Other items due in the outbox go out with them. Time is the loop's clock.
-func Deliver(ctx context.Context, st domain.Store, loop *delivery.Loop, ids []uint64, within time.Duration) (Result, error) {
+func Deliver(ctx context.Context, loop *delivery.Loop, ids []uint64, within time.Duration) (Result, error) {
 	clk := loop.Clock
 	if clk == nil {
 		clk = clock.Real{}
@@ -185,7 +185,7 @@ func Deliver(ctx context.Context, st domain.Store, loop *delivery.Loop, ids []ui
 		}
 		var res Result
 		var next time.Time
-		if err := st.View(func(tx domain.Tx) error {
+		if err := loop.Store.View(func(tx domain.Tx) error {
 			for _, id := range ids {
 				it, err := tx.OutboxItem(id)
 				switch {
