@@ -14,7 +14,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,17 +60,6 @@ func Teams(tx domain.Tx, teamID string) ([]*domain.Team, error) {
 		return nil, err
 	}
 	return []*domain.Team{t}, nil
-}
-
-// serviceManagers is the keys of m in order, so digests go out (and print)
-// in the same order every time.
-func serviceManagers[V any](m map[domain.PersonID]V) []domain.PersonID {
-	out := make([]domain.PersonID, 0, len(m))
-	for p := range m {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }
 
 // Enqueue puts the digests of now in the outbox, one transaction per team
@@ -121,7 +111,7 @@ func (r *Runner) Enqueue(teamID, why string) (ids []uint64, teams int, err error
 		}
 		ids = append(ids, got...)
 	}
-	for _, sm := range serviceManagers(oversee) {
+	for _, sm := range slices.Sorted(maps.Keys(oversee)) { // the same order every time
 		var got []uint64
 		err := r.Store.Update(func(tx domain.Tx) error {
 			msgs, err := digest.BuildAcross(tx, r.Policy, r.Prompts, r.Loc, sm, oversee[sm], tx.Now())
@@ -252,7 +242,7 @@ func (r *Runner) Preview(teamID string, now time.Time) ([]Draft, error) {
 		if err != nil {
 			return err
 		}
-		for _, sm := range serviceManagers(oversee) {
+		for _, sm := range slices.Sorted(maps.Keys(oversee)) { // the same order every time
 			msgs, err := digest.BuildAcross(tx, r.Policy, r.Prompts, r.Loc, sm, oversee[sm], now)
 			if err != nil {
 				return err

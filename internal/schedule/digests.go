@@ -3,8 +3,9 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -117,13 +118,8 @@ func (s *Scheduler) digests(now, slot time.Time) (int, error) {
 			errs = append(errs, fmt.Errorf("digest of team %s: %w", t.ID, err))
 		}
 	}
-	sms := make([]domain.PersonID, 0, len(oversee))
-	for p := range oversee {
-		sms = append(sms, p)
-	}
-	sort.Slice(sms, func(i, j int) bool { return sms[i] < sms[j] })
 	var jobs []*smJob
-	for _, p := range sms {
+	for _, p := range slices.Sorted(maps.Keys(oversee)) {
 		var ids []string
 		for _, t := range oversee[p] {
 			if t.CreatedAt.Before(slot) {
