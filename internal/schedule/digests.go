@@ -251,6 +251,12 @@ func (s *Scheduler) acrossMessages(p domain.PersonID, teamIDs []string, reports 
 		}
 		rs = append(rs, r)
 	}
+	return s.writeAcross(p, rs, slot, now)
+}
+
+// writeAcross writes a service manager's digest of slot from the reports
+// of their teams.
+func (s *Scheduler) writeAcross(p domain.PersonID, rs []*digest.Report, slot, now time.Time) []domain.Message {
 	msgs := (&digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}).AcrossMessages(p, rs, now)
 	s.markLate(msgs, slot, now)
 	return msgs
@@ -278,8 +284,7 @@ func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[st
 		}
 		msgs := written
 		if msgs == nil {
-			msgs = b.AcrossMessages(p, rs, now)
-			s.markLate(msgs, slot, now)
+			msgs = s.writeAcross(p, rs, slot, now)
 		}
 		return SendToPerson(tx, p, msgs)
 	})
