@@ -295,7 +295,7 @@ func lineText(l domain.Line) string {
 		return l.Text
 	}
 	dot := prompts.Dot(string(l.RAG))
-	if strings.HasPrefix(l.Text, dot) || strings.Contains(l.Text, dot) { // where the engine puts it, or anywhere
+	if strings.Contains(l.Text, dot) { // at the start, where the engine puts it, or anywhere
 		return l.Text
 	}
 	return dot + " " + l.Text
