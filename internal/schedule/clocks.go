@@ -35,7 +35,7 @@ type teamRun struct {
 }
 
 // summary is the team's summary at now by pol, from the members and cases
-// the clocks read.
+// the clocks read: it loads them (one is kept only once they are loaded).
 func (t *teamRun) summary(pol *domain.Policy) (*domain.TeamSummary, error) {
 	if t.sum != nil && t.sumPol == pol {
 		return t.sum, nil
@@ -62,10 +62,7 @@ func (t *teamRun) report() (*digest.Report, error) {
 	if t.rep != nil {
 		return t.rep, nil
 	}
-	if err := t.load(); err != nil {
-		return nil, err
-	}
-	sum, err := t.summary(t.pol())
+	sum, err := t.summary(t.pol()) // loads the members and cases
 	if err != nil {
 		return nil, err
 	}
