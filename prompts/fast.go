@@ -410,9 +410,6 @@ func (tc *tmplCompiler) stringCommand(cmd *parse.CommandNode) strExpr {
 	if !ok {
 		return nil
 	}
-	if _, user := tc.c.funcs[id.Ident]; !user && id.Ident != "print" {
-		return nil
-	}
 	return tc.stringCall(id.Ident, cmd.Args[1:])
 }
 

@@ -316,7 +316,7 @@ func (tc *tmplCompiler) call(name string, args []parse.Node) expr {
 		}
 	case "eq", "ne", "lt", "le", "gt", "ge":
 		two()
-		cmp := comparisons[name]
+		holds := orders[name]
 		if x, y := tc.stringOperand(args[0]), tc.stringOperand(args[1]); x != nil && y != nil {
 			// Two strings, as eq (print .Role) "student": compared as
 			// strings without boxing them.
@@ -326,17 +326,18 @@ func (tc *tmplCompiler) call(name string, args []parse.Node) expr {
 				if !ok1 || !ok2 {
 					return false, false
 				}
-				c := strings.Compare(a, b)
-				return cmp(reflect.ValueOf(c), reflect.ValueOf(0))
+				return holds(strings.Compare(a, b)), true
 			})
 		}
+		equality := name == "eq" || name == "ne"
 		return boolean(func(st *state, dot reflect.Value) (bool, bool) {
 			a, ok1 := as[0](st, dot)
 			b, ok2 := as[1](st, dot)
 			if !ok1 || !ok2 {
 				return false, false
 			}
-			return cmp(indirectInterface(a), indirectInterface(b))
+			c, ok := compare(indirectInterface(a), indirectInterface(b), equality)
+			return holds(c), ok
 		})
 	}
 	unsupported()
@@ -358,20 +359,21 @@ func (tc *tmplCompiler) stringOperand(n parse.Node) strExpr {
 	return nil
 }
 
-// comparisons are eq, ne, lt, le, gt and ge of two values of one basic
-// kind (ints of any size, floats, strings, booleans for eq and ne), as
-// text/template compares them; other pairs give up.
-var comparisons = map[string]func(a, b reflect.Value) (bool, bool){
-	"eq": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, true); return c == 0, ok },
-	"ne": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, true); return c != 0, ok },
-	"lt": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c < 0, ok },
-	"le": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c <= 0, ok },
-	"gt": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c > 0, ok },
-	"ge": func(a, b reflect.Value) (bool, bool) { c, ok := compare(a, b, false); return c >= 0, ok },
+// orders are eq, ne, lt, le, gt and ge of an order as compare or
+// strings.Compare gives it.
+var orders = map[string]func(c int) bool{
+	"eq": func(c int) bool { return c == 0 },
+	"ne": func(c int) bool { return c != 0 },
+	"lt": func(c int) bool { return c < 0 },
+	"le": func(c int) bool { return c <= 0 },
+	"gt": func(c int) bool { return c > 0 },
+	"ge": func(c int) bool { return c >= 0 },
 }
 
-// compare orders a and b: -1, 0 or 1, and 2 for floats that are not
-// ordered (NaN), which is neither equal, less nor greater.
+// compare orders two values of one basic kind (ints of any size, floats,
+// strings, booleans for equality), as text/template compares them: -1, 0
+// or 1, and 2 for floats that are not ordered (NaN), which is neither
+// equal, less nor greater; other pairs give up.
 func compare(a, b reflect.Value, equality bool) (int, bool) {
 	ka, kb := basic(a), basic(b)
 	if ka == 0 || ka != kb {

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -35,8 +36,7 @@ type Set struct {
 	// they say never depends on the data, so Say returns it as it is.
 	static map[string]string
 	// kept are the texts of {{kept "name" data}}, by name and data.
-	keptMu sync.RWMutex
-	kept   map[keptKey]string
+	kept Kept[keptKey]
 	// fast are the templates the fast renderer compiled (fast.go).
 	fast map[string]*program
 }
@@ -46,9 +46,6 @@ type keptKey struct {
 	name string
 	data any
 }
-
-// keptMax bounds the texts kept; a full set is emptied.
-const keptMax = 4096
 
 // Funcs available in every template.
 var Funcs = template.FuncMap{
@@ -128,14 +125,10 @@ func formatNum(x float64) string {
 }
 
 // mention is "<@id>", as fmt's %v writes the ID; a plain string (a person
-// ID) is joined without fmt's reflection.
+// ID, of no type that formats itself) is joined without fmt's reflection.
 func mention(id any) string {
-	switch id.(type) {
-	case fmt.Stringer, error:
-	default:
-		if v := reflect.ValueOf(id); v.Kind() == reflect.String {
-			return "<@" + v.String() + ">"
-		}
+	if v := reflect.ValueOf(id); v.Kind() == reflect.String && plainType(v.Type()) != notPlain {
+		return "<@" + v.String() + ">"
 	}
 	return fmt.Sprintf("<@%v>", id)
 }
@@ -178,9 +171,7 @@ func Load(dir string) (*Set, error) {
 	sort.Strings(keys)
 	set := &Set{static: map[string]string{}}
 	funcs := template.FuncMap{"kept": set.keep}
-	for name, f := range Funcs {
-		funcs[name] = f
-	}
+	maps.Copy(funcs, Funcs)
 	root := template.New("prompts").Funcs(funcs).Option("missingkey=error")
 	for _, k := range keys {
 		if _, err := root.New(k).Parse(string(files[k])); err != nil {
@@ -263,24 +254,7 @@ func (s *Set) keep(name string, data any) (string, error) {
 	if !keepable(data) {
 		return s.render(name, data)
 	}
-	k := keptKey{name, data}
-	s.keptMu.RLock()
-	text, ok := s.kept[k]
-	s.keptMu.RUnlock()
-	if ok {
-		return text, nil
-	}
-	text, err := s.render(name, data)
-	if err != nil {
-		return "", err
-	}
-	s.keptMu.Lock()
-	if s.kept == nil || len(s.kept) >= keptMax {
-		s.kept = make(map[keptKey]string)
-	}
-	s.kept[k] = text
-	s.keptMu.Unlock()
-	return text, nil
+	return s.kept.Get(keptKey{name, data}, func() (string, error) { return s.render(name, data) })
 }
 
 // render writes a prompt as {{template}} would, untrimmed: by the fast

@@ -119,16 +119,12 @@ func TestKeptWritesWhatTheTemplateWrites(t *testing.T) {
 	}{}) || keepable(&domain.Workload{}) || keepable(struct{ A []int }{}) || keepable(struct{ A any }{}) || keepable(nil) {
 		t.Error("keepable must take only data that holds values, and all such data")
 	}
-	s.keptMu.RLock()
-	n := len(s.kept)
-	s.keptMu.RUnlock()
+	n := s.kept.Len()
 	w := &domain.Workload{Capacity: 10, Load: 5, Percent: 50, RAG: domain.Green}
 	first, _ := s.keep("load", w)
 	w.Percent, w.RAG = 120, domain.Red
 	second, _ := s.keep("load", w)
-	s.keptMu.RLock()
-	defer s.keptMu.RUnlock()
-	if len(s.kept) != n || first == second {
+	if s.kept.Len() != n || first == second {
 		t.Errorf("a workload behind a pointer was kept: %q then %q", first, second)
 	}
 }

@@ -24,9 +24,10 @@ type Store interface {
 // Speculator is a Store that can run a write first on a snapshot, outside
 // the shared commit: an error there for which refused is true is returned
 // at once, having changed nothing; otherwise fn's writes join a shared
-// commit as Group's do, and fn runs again there only when something it
-// read has changed in between. fn must have no effect outside the
-// transaction.
+// commit as Group's do. fn runs again only when something it read has
+// changed in between: on a new snapshot, and if that is overtaken too, in
+// the commit. A run the snapshot cannot answer, or that fails otherwise,
+// runs as Group's. fn must have no effect outside the transaction.
 type Speculator interface {
 	Speculate(fn func(Tx) error, refused func(error) bool) error
 }

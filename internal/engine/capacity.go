@@ -254,15 +254,20 @@ func (r *run) hours() error {
 		return err
 	}
 	h := &domain.HoursEntry{Team: r.team.ID, By: m.Person, Hours: r.c.hours, Note: r.c.text, At: r.now}
-	if d := r.c.tl.date; d != "" && d != r.day {
-		h.At = d.Time(r.e.loc).Add(12 * time.Hour) // an earlier day, logged late: counted on that day
+	late := r.c.tl.date != "" && r.c.tl.date != r.day
+	if late {
+		h.At = r.c.tl.date.Time(r.e.loc).Add(12 * time.Hour) // an earlier day, logged late: counted on that day
 	}
-	// The week's total is read before the entry is written when the entry
-	// is logged now, so it comes last in the sum (the same total, to the
-	// last bit) and the command writes only after all its reads.
+	// An entry logged now sorts last in the hours index, so the week's
+	// total is read before it is written and the entry added to it: the
+	// same sum, to the last bit, and the command writes only after all its
+	// reads. It must, to be run speculatively: a speculative run bails when
+	// it walks a bucket it has written, and HoursTotal walks the hours
+	// index that AddHours writes. A late entry sorts among the others (or
+	// before the week), so its total is read after the write, and such a
+	// command falls back to the shared commit.
 	var week float64
-	logLate := !h.At.Equal(r.now)
-	if !logLate {
+	if !late {
 		if week, err = r.weekHours(m.Person); err != nil {
 			return err
 		}
@@ -274,7 +279,7 @@ func (r *run) hours() error {
 	if err := r.audit("hours.log", string(m.Person), "", strconv.FormatFloat(h.Hours, 'f', -1, 64), ""); err != nil {
 		return err
 	}
-	if logLate {
+	if late {
 		if week, err = r.weekHours(m.Person); err != nil {
 			return err
 		}

@@ -1,13 +1,17 @@
 package engine
 
 import (
-	"sync"
-
 	"github.com/safeload/safeload/internal/domain"
+	"github.com/safeload/safeload/prompts"
 )
 
-// capacityTextsMax bounds the sentences kept; a full cache is emptied.
-const capacityTextsMax = 4096
+// The engine keeps sentences of /capacity (its fields capTexts,
+// reviewTexts and caseLines, each a prompts.Kept) by all that they are
+// written from: the keys below. The prompts are fixed for the
+// engine's life and the sentences' functions depend on nothing else, so a
+// kept sentence is exact; a member's figures rarely change between two
+// /capacity, and writing its main sentence out was the largest single
+// cost of the command.
 
 // capacityTextKey is all that /capacity's main sentence is written from.
 type capacityTextKey struct {
@@ -16,38 +20,15 @@ type capacityTextKey struct {
 	Hours float64
 }
 
-// keptTexts keeps sentences of /capacity by all that they are written
-// from (K). The prompts are fixed for the engine's life and the sentences'
-// functions depend on nothing else, so a kept sentence is exact; a
-// member's figures rarely change between two /capacity, and writing its
-// main sentence out was the largest single cost of the command.
-type keptTexts[K comparable] struct {
-	mu sync.RWMutex
-	m  map[K]string
-}
-
-type capacityTexts = keptTexts[capacityTextKey]
-
-func (c *keptTexts[K]) get(k K, write func() string) string {
-	c.mu.RLock()
-	s, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return s
-	}
-	s = write()
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= capacityTextsMax {
-		c.m = make(map[K]string)
-	}
-	c.m[k] = s
-	c.mu.Unlock()
-	return s
+// kept is the text c keeps for k, or else say's, which it keeps.
+func kept[K comparable](c *prompts.Kept[K], k K, say func() string) string {
+	text, _ := c.Get(k, func() (string, error) { return say(), nil })
+	return text
 }
 
 // capacityText is r.say("capacity.text", …), kept.
 func (r *run) capacityText(w domain.Workload, self bool, hours float64) string {
-	return r.e.capTexts.get(capacityTextKey{W: w, Self: self, Hours: hours}, func() string {
+	return kept(&r.e.capTexts, capacityTextKey{W: w, Self: self, Hours: hours}, func() string {
 		return r.say("capacity.text", "W", w, "Self", self, "Hours", hours)
 	})
 }
@@ -70,7 +51,7 @@ func (r *run) reviewText(last *domain.Review, byName string, due domain.Date, ov
 	if last != nil {
 		k.Day, k.Outcome, k.Note = last.Day, last.Outcome, last.Note
 	}
-	return r.e.reviewTexts.get(k, func() string {
+	return kept(&r.e.reviewTexts, k, func() string {
 		return r.say("teamlife.review_last", "R", last, "ByName", byName, "Due", due, "Overdue", overdue, "Manager", manager)
 	})
 }
@@ -86,13 +67,12 @@ type caseLineKey struct {
 // again on every /capacity.
 func (r *run) caseLine(c *domain.Case) string {
 	k := caseLineKey{Ref: c.Ref, Desc: r.describe(c), Points: r.pol.Points(c), HighRisk: r.pol.IsHighRisk(c)}
-	return r.e.caseLines.get(k, func() string {
+	return kept(&r.e.caseLines, k, func() string {
 		return r.say("capacity.case", "C", &domain.Case{Ref: k.Ref}, "Desc", k.Desc, "Points", k.Points, "HighRisk", k.HighRisk)
 	})
 }
 
-// loadText is r.say("propose.v.load", "W", w), kept by the workload it is
-// written from: a proposal shows two, and the same loads come round again.
-func (r *run) loadText(w domain.Workload) string {
-	return r.e.loadTexts.get(w, func() string { return r.say("propose.v.load", "W", w) })
-}
+// loadText is r.say("propose.v.load", "W", w): a workload's figures as a
+// proposal shows them. It is not kept here: the load in it is {{kept
+// "load" .W}}, which the prompts keep by the workload.
+func (r *run) loadText(w domain.Workload) string { return r.say("propose.v.load", "W", w) }

@@ -35,19 +35,19 @@ func TestCapacityTextIsTheSentence(t *testing.T) {
 			}
 		}
 	}
-	if n := len(e.capTexts.m); n != len(ws)*4 {
+	if n := e.capTexts.Len(); n != len(ws)*4 {
 		t.Fatalf("%d sentences kept, want one per workload, self and hours (%d)", n, len(ws)*4)
 	}
 }
 
 // The kept sentences stay bounded.
 func TestCapacityTextsBounded(t *testing.T) {
-	var c capacityTexts
-	for i := range capacityTextsMax + 10 {
-		c.get(capacityTextKey{Hours: float64(i)}, func() string { return "x" })
+	var c prompts.Kept[capacityTextKey]
+	for i := range prompts.KeptMax + 10 {
+		c.Get(capacityTextKey{Hours: float64(i)}, func() (string, error) { return "x", nil })
 	}
-	if len(c.m) > capacityTextsMax {
-		t.Fatalf("%d kept, at most %d", len(c.m), capacityTextsMax)
+	if c.Len() > prompts.KeptMax {
+		t.Fatalf("%d kept, at most %d", c.Len(), prompts.KeptMax)
 	}
 }
 

@@ -33,14 +33,13 @@ type Engine struct {
 	// Wake is called after a commit that put messages in the outbox.
 	Wake func()
 
-	boards   boardCache
-	capTexts capacityTexts
+	boards boardCache
+	// capTexts keeps /capacity's main sentence.
+	capTexts prompts.Kept[capacityTextKey]
 	// reviewTexts keeps /capacity's line about caseload reviews.
-	reviewTexts keptTexts[reviewTextKey]
+	reviewTexts prompts.Kept[reviewTextKey]
 	// caseLines keeps /capacity's lines about each case held.
-	caseLines keptTexts[caseLineKey]
-	// loadTexts keeps a workload's figures as a proposal shows them.
-	loadTexts keptTexts[domain.Workload]
+	caseLines prompts.Kept[caseLineKey]
 }
 
 var _ Handler = (*Engine)(nil)
