@@ -179,7 +179,7 @@ func (a *Adapter) outs(resp engine.Response) []outMsg {
 // Web API.
 func (a *Adapter) followUp(ctx context.Context, in inbound, outs []outMsg) {
 	if len(outs) == 0 {
-		return // the usual case: the immediate answer was all there was
+		return // a deferred answer with no messages
 	}
 	posts := 0
 	log := a.log.WithFields(logrus.Fields{"request_id": in.req.InteractionID, "slack_team": in.team})

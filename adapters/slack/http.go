@@ -123,10 +123,11 @@ func (a *Adapter) signed(next func(http.ResponseWriter, *http.Request, url.Value
 }
 
 // readBody reads the body, of at most maxBody bytes (a longer one is an
-// *http.MaxBytesError). A body of known length is read into a buffer of
-// that length, which net/http ends there.
+// *http.MaxBytesError). A body of known length, which the caller has
+// checked is at most maxBody, is read into a buffer of that length, which
+// net/http ends there.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength < 0 || r.ContentLength > maxBody {
+	if r.ContentLength < 0 {
 		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	}
 	body := make([]byte, r.ContentLength)

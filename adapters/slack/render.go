@@ -145,15 +145,6 @@ func (r renderer) note(name, title string, part, of int) slackgo.Block {
 // pack fills messages greedily, in order, within the block and text
 // limits. Pieces that fit in one message whole are that message.
 func pack(ps []piece, blocks, budget int) [][]piece {
-	if len(ps) > 0 && len(ps) <= blocks {
-		total := 0
-		for _, p := range ps {
-			total += p.size
-		}
-		if total <= budget {
-			return [][]piece{ps} // what Pack makes of them: nothing is ever cut
-		}
-	}
 	return textcut.Pack(ps, func(p piece) int { return p.size }, func(p piece) bool { return p.keep }, blocks, budget)
 }
 
@@ -304,7 +295,7 @@ func lineText(l domain.Line) string {
 		return l.Text
 	}
 	dot := prompts.Dot(string(l.RAG))
-	if strings.HasPrefix(l.Text, dot) || strings.Contains(l.Text, dot) { // where the engine puts it, or anywhere
+	if strings.Contains(l.Text, dot) { // at the start, where the engine puts it, or anywhere
 		return l.Text
 	}
 	return dot + " " + l.Text

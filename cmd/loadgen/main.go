@@ -493,7 +493,8 @@ func (r *results) print(w io.Writer, c config, floor *results) {
 
 // printSpeculation prints, for each server, what became of its write
 // commands run first on a snapshot (safeload_speculative_writes_total on
-// /metrics): how many were applied as run and how many ran again.
+// /metrics): how many were applied as run, stale (what they read had
+// changed: run again), bailed (run in the commit) and refused.
 func printSpeculation(ctx context.Context, client *http.Client, urls []string, w io.Writer) {
 	for _, u := range urls {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(u, "/")+"/metrics", nil)

@@ -84,7 +84,7 @@ func (c *cli) runDigest(args []string) int {
 			teams, digestPlural(teams, "team", "teams"), len(ids), digestPlural(len(ids), "message", "messages"))
 		return exitOK
 	}
-	res, err := digestrun.Deliver(c.ctx, a.store, a.outboxLoop(senders), ids, digestDeliverFor)
+	res, err := digestrun.Deliver(c.ctx, a.outboxLoop(senders), ids, digestDeliverFor)
 	if err != nil {
 		return c.fail(exitFailed, "digest: delivery: %v", err)
 	}

@@ -126,18 +126,13 @@ func (b *Builder) Team(tx domain.Tx, team *domain.Team, now time.Time) (*Report,
 	if err != nil {
 		return nil, err
 	}
-	return b.TeamFrom(tx, team, members, cases, now)
-}
-
-// TeamFrom is Team from the team's members and open cases as tx holds
-// them, for a caller that has read them already.
-func (b *Builder) TeamFrom(tx domain.Tx, team *domain.Team, members []*domain.Member, cases []*domain.Case, now time.Time) (*Report, error) {
 	return b.TeamFromSummary(tx, team, members, cases, nil, now)
 }
 
-// TeamFromSummary is TeamFrom with the summary of members and cases at
-// now's day by the team's policy (Policy.ForTeam) when the caller has
-// worked it out already; nil works it out.
+// TeamFromSummary is Team from the team's members and open cases as tx
+// holds them, for a caller that has read them already, and the summary of
+// them at now's day by the team's policy (Policy.ForTeam) when the caller
+// has worked it out already; nil works it out.
 func (b *Builder) TeamFromSummary(tx domain.Tx, team *domain.Team, members []*domain.Member, cases []*domain.Case, s *domain.TeamSummary, now time.Time) (*Report, error) {
 	if own := b.Policy.ForTeam(team); own != b.Policy {
 		nb := *b

@@ -14,7 +14,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,17 +62,6 @@ func Teams(tx domain.Tx, teamID string) ([]*domain.Team, error) {
 	return []*domain.Team{t}, nil
 }
 
-// serviceManagers is the keys of m in order, so digests go out (and print)
-// in the same order every time.
-func serviceManagers[V any](m map[domain.PersonID]V) []domain.PersonID {
-	out := make([]domain.PersonID, 0, len(m))
-	for p := range m {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
 // Enqueue puts the digests of now in the outbox, one transaction per team
 // (with its weekly snapshot, when the week has none yet), and returns the
 // outbox IDs and how many teams there were. With a team ID, only that
@@ -100,14 +90,17 @@ func (r *Runner) Enqueue(teamID, why string) (ids []uint64, teams int, err error
 			if err != nil {
 				return err
 			}
-			now := tx.Now()
-			if _, _, err := digest.EnsureSnapshot(tx, r.Policy, r.Loc, team, now); err != nil {
-				return err
-			}
-			msgs, err := digest.Build(tx, r.Policy, r.Prompts, r.Loc, team, now)
+			// One report stands for the week's snapshot and the digest; the
+			// digest reads only weeks before this one, not the snapshot stored.
+			b := &digest.Builder{Policy: r.Policy, Prompts: r.Prompts, Loc: r.Loc}
+			rep, err := b.Team(tx, team, tx.Now())
 			if err != nil {
 				return err
 			}
+			if _, _, err := digest.EnsureSnapshotOf(tx, r.Loc, rep); err != nil {
+				return err
+			}
+			msgs := b.TeamMessages(rep)
 			if got, err = enqueueTracked(tx, func(tx domain.Tx) (int, error) { return schedule.PostToChannel(tx, team, msgs) }); err != nil {
 				return err
 			}
@@ -118,7 +111,7 @@ func (r *Runner) Enqueue(teamID, why string) (ids []uint64, teams int, err error
 		}
 		ids = append(ids, got...)
 	}
-	for _, sm := range serviceManagers(oversee) {
+	for _, sm := range slices.Sorted(maps.Keys(oversee)) { // the same order every time
 		var got []uint64
 		err := r.Store.Update(func(tx domain.Tx) error {
 			msgs, err := digest.BuildAcross(tx, r.Policy, r.Prompts, r.Loc, sm, oversee[sm], tx.Now())
@@ -170,7 +163,7 @@ type Result struct {
 // Deliver runs the outbox through loop until the listed items are
 // delivered, have failed for good, or must wait past within (or ctx ends).
 // Other items due in the outbox go out with them. Time is the loop's clock.
-func Deliver(ctx context.Context, st domain.Store, loop *delivery.Loop, ids []uint64, within time.Duration) (Result, error) {
+func Deliver(ctx context.Context, loop *delivery.Loop, ids []uint64, within time.Duration) (Result, error) {
 	clk := loop.Clock
 	if clk == nil {
 		clk = clock.Real{}
@@ -182,7 +175,7 @@ func Deliver(ctx context.Context, st domain.Store, loop *delivery.Loop, ids []ui
 		}
 		var res Result
 		var next time.Time
-		if err := st.View(func(tx domain.Tx) error {
+		if err := loop.Store.View(func(tx domain.Tx) error {
 			for _, id := range ids {
 				it, err := tx.OutboxItem(id)
 				switch {
@@ -249,7 +242,7 @@ func (r *Runner) Preview(teamID string, now time.Time) ([]Draft, error) {
 		if err != nil {
 			return err
 		}
-		for _, sm := range serviceManagers(oversee) {
+		for _, sm := range slices.Sorted(maps.Keys(oversee)) { // the same order every time
 			msgs, err := digest.BuildAcross(tx, r.Policy, r.Prompts, r.Loc, sm, oversee[sm], now)
 			if err != nil {
 				return err

@@ -202,7 +202,7 @@ func TestDeliver(t *testing.T) {
 			}
 			s := &sender{err: tc.err}
 			loop := &delivery.Loop{Store: f.st, Clock: f.clock, Senders: map[string]delivery.Sender{"test": s}}
-			got, err := digestrun.Deliver(context.Background(), f.st, loop, ids, 0)
+			got, err := digestrun.Deliver(context.Background(), loop, ids, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,7 +224,7 @@ func TestDeliverLeavesOtherPlatforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	loop := &delivery.Loop{Store: f.st, Clock: f.clock, Senders: map[string]delivery.Sender{"slack": &sender{}}}
-	got, err := digestrun.Deliver(context.Background(), f.st, loop, ids, time.Hour)
+	got, err := digestrun.Deliver(context.Background(), loop, ids, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,9 @@ type teamRun struct {
 	// the clocks' plans read no other case.
 	partial bool
 	// sum is the summary of members and cases at now by sumPol, once
-	// worked out: the team's over-capacity clock and its report use the
-	// same figures. A firing that changes a member or a case forgets it
-	// (changed).
+	// worked out: the team's over-capacity clock and its report share it
+	// when they count by the same policy. A firing that changes a member
+	// or a case forgets it (changed).
 	sum    *domain.TeamSummary
 	sumPol *domain.Policy
 	// rep is the team's report at now, once worked out: the week's
@@ -35,7 +35,7 @@ type teamRun struct {
 }
 
 // summary is the team's summary at now by pol, from the members and cases
-// the clocks read.
+// the clocks read: it loads them (one is kept only once they are loaded).
 func (t *teamRun) summary(pol *domain.Policy) (*domain.TeamSummary, error) {
 	if t.sum != nil && t.sumPol == pol {
 		return t.sum, nil
@@ -56,15 +56,13 @@ func (t *teamRun) summary(pol *domain.Policy) (*domain.TeamSummary, error) {
 func (t *teamRun) changed() { t.sum, t.sumPol = nil, nil }
 
 // report is the team's digest report at now, from the members and cases
-// the clocks read (none of the clocks changes either).
+// the clocks read as the firings before it left them (asyeDone changes a
+// member's role): the snapshot and the digest fire after every other clock.
 func (t *teamRun) report() (*digest.Report, error) {
 	if t.rep != nil {
 		return t.rep, nil
 	}
-	if err := t.load(); err != nil {
-		return nil, err
-	}
-	sum, err := t.summary(t.pol())
+	sum, err := t.summary(t.pol()) // loads the members and cases
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,9 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -117,13 +118,8 @@ func (s *Scheduler) digests(now, slot time.Time) (int, error) {
 			errs = append(errs, fmt.Errorf("digest of team %s: %w", t.ID, err))
 		}
 	}
-	sms := make([]domain.PersonID, 0, len(oversee))
-	for p := range oversee {
-		sms = append(sms, p)
-	}
-	sort.Slice(sms, func(i, j int) bool { return sms[i] < sms[j] })
 	var jobs []*smJob
-	for _, p := range sms {
+	for _, p := range slices.Sorted(maps.Keys(oversee)) {
 		var ids []string
 		for _, t := range oversee[p] {
 			if t.CreatedAt.Before(slot) {
@@ -255,6 +251,12 @@ func (s *Scheduler) acrossMessages(p domain.PersonID, teamIDs []string, reports 
 		}
 		rs = append(rs, r)
 	}
+	return s.writeAcross(p, rs, slot, now)
+}
+
+// writeAcross writes a service manager's digest of slot from the reports
+// of their teams.
+func (s *Scheduler) writeAcross(p domain.PersonID, rs []*digest.Report, slot, now time.Time) []domain.Message {
 	msgs := (&digest.Builder{Policy: s.Policy, Prompts: s.Prompts, Loc: s.Loc}).AcrossMessages(p, rs, now)
 	s.markLate(msgs, slot, now)
 	return msgs
@@ -282,8 +284,7 @@ func (s *Scheduler) smDigest(p domain.PersonID, teamIDs []string, reports map[st
 		}
 		msgs := written
 		if msgs == nil {
-			msgs = b.AcrossMessages(p, rs, now)
-			s.markLate(msgs, slot, now)
+			msgs = s.writeAcross(p, rs, slot, now)
 		}
 		return SendToPerson(tx, p, msgs)
 	})

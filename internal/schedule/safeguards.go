@@ -128,11 +128,8 @@ func (t *teamRun) escalateNoPlan(c *domain.Concern, key domain.ClockKey, due tim
 // then weekly while it stays there. Coming back under clears the clock, so
 // the next crossing is told again.
 func (t *teamRun) teamOverClock() ([]firing, error) {
-	if err := t.load(); err != nil {
-		return nil, err
-	}
 	pol := t.s.Policy
-	sum, err := t.summary(pol)
+	sum, err := t.summary(pol) // loads the members and cases
 	if err != nil {
 		return nil, err
 	}

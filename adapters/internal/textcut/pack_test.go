@@ -34,6 +34,8 @@ func TestPack(t *testing.T) {
 		want          [][]string
 	}{
 		{"nothing", nil, 0, 10, nil},
+		{"all fit", []item{a, b, c}, 3, 12, [][]string{{"a", "b", "c"}}},
+		{"all fit, any count", []item{a, title, c}, 0, 9, [][]string{{"a", "title", "c"}}},
 		{"by budget", []item{a, b, c}, 0, 8, [][]string{{"a", "b"}, {"c"}}},
 		{"by count", []item{a, b, c}, 2, 100, [][]string{{"a", "b"}, {"c"}}},
 		{"too large alone still goes", []item{a, d, b}, 0, 10, [][]string{{"a"}, {"d"}, {"b"}}},
